@@ -1,0 +1,140 @@
+"""``postflight``: one console script with subcommands; heavy imports wait for the command.
+
+Exit status: 0 success; 10 done, but the dump had anomalies; 2 unusable input (no or
+invalid descriptor, no stream, bad arguments); 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from postflight import __version__
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_UNUSABLE = 2
+EXIT_ANOMALIES = 10
+
+_EPILOG = """exit status:
+  0   success, no anomaly
+  10  done, but the dump had anomalies (see the report)
+  2   unusable input: no or invalid flight.json, no stream, bad arguments
+  1   internal error (a bug: please report it with `postflight show-versions`)
+"""
+
+log = logging.getLogger("postflight")
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from postflight.inspect_dump import UnusableDump, format_summary, inspect_dump
+
+    try:
+        report = inspect_dump(args.dump, chunk_bytes=args.chunk_mib << 20)
+    except UnusableDump as exc:
+        print(f"postflight inspect: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        json.dump(report, sys.stdout, indent=None if args.compact else 2)
+        sys.stdout.write("\n")
+    else:
+        print(format_summary(report))
+    return EXIT_ANOMALIES if report["anomalies"] else EXIT_OK
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from sim.scenarios import simulate
+
+    try:
+        out = simulate(args.scenario, args.out, seed=args.seed, duration_s=args.duration,
+                       faults=args.faults)
+    except ValueError as exc:
+        print(f"postflight simulate: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(f"simulated {args.scenario!r} flight written to {out}")
+    return EXIT_OK
+
+
+def _cmd_show_versions(args: argparse.Namespace) -> int:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    print(f"pisar-l3 {__version__}")
+    print(f"python {sys.version.split()[0]} on {platform.platform()}")
+    for dist in ("numpy", "numba", "llvmlite", "scipy", "h5py", "pyproj", "astropy",
+                 "astropy-iers-data", "pydantic", "pyyaml"):
+        try:
+            print(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            print(f"{dist} not installed")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``postflight`` command."""
+    from sim.catalog import SCENARIOS
+
+    parser = argparse.ArgumentParser(
+        prog="postflight",
+        description="Process Pi-SAR-L3 post-flight dumps (SAR and GHG/SIF spectrometer).",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"postflight {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log detail on stderr (repeat for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="summarise a dump: streams, packets, anomalies",
+                       description="Read every recorder stream of DUMP, verify every packet "
+                       "and summarise packets per APID, instrument-clock span and anomalies.",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dump", help="dump directory (holds flight.json)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--compact", action="store_true", help="with --json: on one line")
+    p.add_argument("--chunk-mib", type=int, default=16, metavar="MIB",
+                   help="read size in MiB (memory use is a small multiple; default 16)")
+    p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser("simulate", help="write a simulated dump with its truth",
+                       description="Simulate a flight and write it as an ICD dump, with the "
+                       "truth in OUT/truth/truth.h5.")
+    p.add_argument("scenario", choices=SCENARIOS)
+    p.add_argument("out", help="dump directory to write (replaced if it exists)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--duration", type=float, default=None, metavar="S",
+                   help="seconds of flight to record")
+    p.add_argument("--faults", default=None, metavar="SPEC",
+                   help="recorder faults, e.g. 'drop=0.01,dup=0.005,ber=1e-7,truncate=1'")
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("show-versions", help="print versions for bug reports")
+    p.set_defaults(func=_cmd_show_versions)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``postflight`` command; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_UNUSABLE
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("postflight: interrupted", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception:  # noqa: BLE001 - the documented exit status for bugs
+        log.exception("internal error")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

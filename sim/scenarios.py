@@ -1,0 +1,267 @@
+"""Simulated flights, written as ICD dumps with their truth.
+
+Only the ``demo`` scenario exists so far. Its instrument content is recorder-level: the
+echo samples are receiver noise at the quantiser's working level and the spectrometer
+frames are flat illumination plus dark offset and noise, so that the dump exercises the
+whole packet, clock and segment machinery. Physically synthesised echoes and radiance
+come with the simulator issue (#4).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from flightlog.packets import (
+    APID_GHGSIF_FRAME,
+    APID_GHGSIF_TIMESYNC,
+    APID_SAR_ECHO,
+    APID_SAR_REPLICA,
+    APID_SAR_TIMESYNC,
+    FLAG_CALIBRATION,
+)
+from flightlog.payloads import POL_CODES, encode_echo, encode_frame, encode_timesync
+from flightlog.sbet import SBET_DTYPE, write_sbet
+from sim.catalog import SCENARIOS  # noqa: E402
+from sim.clock import InstrumentClock
+from sim.faults import FaultSpec
+from sim.recorder import SECONDS_PER_WEEK, Item, merge_by_time, record_stream, timesync_items
+
+WGS84_A = 6378137.0
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """Size of the ``demo`` flight."""
+
+    gps_week: int = 2381
+    start_sow: float = 345600.25
+    prf_hz: float = 500.0
+    n_samples: int = 1024
+    adc_sampling_rate_hz: float = 100e6
+    n_spatial: int = 64
+    n_spectral: int = 600
+    frame_rate_hz: float = 5.0
+    n_dark_frames: int = 3
+    segment_bytes: int = 1 << 20
+
+
+def descriptor_dict(flight_id: str, cfg: DemoConfig) -> dict[str, Any]:
+    """The ``flight.json`` of a demo flight (the ICD section 7 example, resized)."""
+    return {
+        "icd_version": "1",
+        "flight_id": flight_id,
+        "platform": "Gulfstream II",
+        "nav": {"gps_week": cfg.gps_week, "sbet": "nav/sbet.out",
+                "imu_to_body_deg": [0.0, 0.0, 0.0]},
+        "sar": {
+            "stream": "sar/SAR_",
+            "adc_sampling_rate_hz": cfg.adc_sampling_rate_hz,
+            "tx_sequence": ["H", "V"],
+            "prf_hz": cfg.prf_hz,
+            "look_side": "right",
+            "bands": [{"id": 0, "center_frequency_hz": 1.2575e9, "bandwidth_hz": 85e6,
+                       "chirp_duration_s": 10e-6, "chirp_rate_sign": 1,
+                       "peak_power_w": 3500.0, "calibration_constant_db": 0.0}],
+            "antenna": {"lever_arm_m": [1.20, 0.00, 0.85],
+                        "boresight_deg": {"roll": 0.0, "pitch": 0.0, "yaw": 0.0},
+                        "depression_deg": 45.0, "azimuth_beamwidth_deg": 10.0,
+                        "elevation_beamwidth_deg": 35.0,
+                        "channel_delay_s": {"HH": 0.0, "HV": 0.0, "VH": 0.0, "VV": 0.0}},
+        },
+        "ghgsif": {
+            "stream": "ghgsif/GS_",
+            "calibration": "calib/ghgsif_calib.h5",
+            "lever_arm_m": [2.10, -0.30, 0.90],
+            "boresight_deg": {"roll": 0.0, "pitch": 0.0, "yaw": 0.0},
+            "across_track_fov_deg": 10.0,
+            "bands": [{"id": 0, "name": "O2A", "range_nm": [755.0, 775.0]},
+                      {"id": 1, "name": "WCO2", "range_nm": [1590.0, 1620.0]},
+                      {"id": 2, "name": "CH4", "range_nm": [1630.0, 1680.0]}],
+        },
+    }
+
+
+def _sbet(cfg: DemoConfig, t0: float, duration_s: float) -> np.ndarray:
+    """A straight, level line due north at 3 km and 120 m/s, 200 Hz, wander angle 0."""
+    t = np.arange(t0 - 5.0, t0 + duration_s + 5.0, 1 / 200.0)
+    rec = np.zeros(t.size, SBET_DTYPE)
+    rec["time"] = t % SECONDS_PER_WEEK
+    rec["latitude"] = np.deg2rad(35.0) + 120.0 * (t - t0) / (WGS84_A + 3000.0)
+    rec["longitude"] = np.deg2rad(139.0)
+    rec["height"] = 3000.0
+    rec["vel_x"] = 120.0
+    rec["acc_z"] = -9.80
+    return rec
+
+
+def _write_calibration(path: Path, desc: dict[str, Any], cfg: DemoConfig) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with h5py.File(tmp, "w") as f:
+        for band in desc["ghgsif"]["bands"]:
+            lo, hi = band["range_nm"]
+            g = f.create_group(band["name"])
+            wl = np.linspace(lo, hi, cfg.n_spectral)
+            g["wavelength_nm"] = np.broadcast_to(wl, (cfg.n_spatial, cfg.n_spectral))
+            g["isrf_fwhm_nm"] = np.full((cfg.n_spatial, cfg.n_spectral),
+                                        2.5 * (hi - lo) / cfg.n_spectral)
+            g["gain"] = np.full((cfg.n_spatial, cfg.n_spectral), 1e-5)
+            g["dark_offset"] = np.full((cfg.n_spatial, cfg.n_spectral), 500.0)
+            g["bad_pixel"] = np.zeros((cfg.n_spatial, cfg.n_spectral), np.uint8)
+            g["read_noise"] = 8.0
+            g["electrons_per_count"] = 4.0
+    os.replace(tmp, path)
+
+
+def _sar_items(desc: dict[str, Any], cfg: DemoConfig, t0: float, t1: float,
+               rng: np.random.Generator) -> list[Item]:
+    sar = desc["sar"]
+    band = sar["bands"][0]
+    fs = sar["adc_sampling_rate_hz"]
+    items: list[Item] = []
+    k = band["chirp_rate_sign"] * band["bandwidth_hz"] / band["chirp_duration_s"]
+    n_rep = int(round(band["chirp_duration_s"] * fs))
+    tr = (np.arange(n_rep) - (n_rep - 1) / 2) / fs
+    replica = np.round(2000 * np.exp(1j * np.pi * k * tr**2))
+    for tx in sar["tx_sequence"][:2]:
+        code = POL_CODES[tx]
+        items.append(Item(t0 - 0.01, APID_SAR_REPLICA,
+                          encode_echo(0, band["id"], code, code, 0, 0.0, replica),
+                          FLAG_CALIBRATION))
+    n_pulses = int((t1 - t0) * cfg.prf_hz)
+    window_ticks = 4000
+    for p in range(n_pulses):
+        t = t0 + p / cfg.prf_hz
+        tx = POL_CODES[sar["tx_sequence"][p % len(sar["tx_sequence"])]]
+        for rx in (0, 1):
+            noise = rng.normal(0.0, 40.0, 2 * cfg.n_samples)
+            samples = np.clip(np.round(noise[0::2]), -32768, 32767) + 1j * np.clip(
+                np.round(noise[1::2]), -32768, 32767)
+            items.append(Item(t, APID_SAR_ECHO,
+                              encode_echo(p, band["id"], tx, rx, window_ticks, 10.0, samples)))
+    items.extend(timesync_items(APID_SAR_TIMESYNC, t0, t1))
+    items.sort(key=lambda it: it.gps_time)
+    return items
+
+
+def _ghgsif_items(desc: dict[str, Any], cfg: DemoConfig, t0: float, t1: float,
+                  rng: np.random.Generator) -> list[Item]:
+    bands = desc["ghgsif"]["bands"]
+    per_band = []
+    n_frames = int((t1 - t0) * cfg.frame_rate_hz)
+    for b in bands:
+        frames = []
+        for i in range(n_frames):
+            t = t0 + i / cfg.frame_rate_hz + 0.002 * b["id"]
+            dark = i < cfg.n_dark_frames
+            signal = 0.0 if dark else 20000.0
+            counts = np.clip(np.round(500.0 + signal + rng.normal(0, 10.0, (cfg.n_spatial,
+                                                                             cfg.n_spectral))),
+                             0, 65535)
+            frames.append(Item(t, APID_GHGSIF_FRAME,
+                               encode_frame(i, b["id"], int(dark), 0.05, 240.0, counts)))
+        per_band.append(frames)
+    sync = list(timesync_items(APID_GHGSIF_TIMESYNC, t0, t1))
+    return list(merge_by_time(*per_band, sync))
+
+
+def _corrupt_sync(item: Item) -> Item:
+    sec = int(round(item.gps_time)) + 7
+    week, sow = divmod(sec, SECONDS_PER_WEEK)
+    return Item(item.gps_time, item.apid, encode_timesync(week, sow), item.flags)
+
+
+def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
+             duration_s: float | None = None, faults: str | None = None) -> Path:
+    """Write a simulated dump and its truth.
+
+    Parameters
+    ----------
+    scenario : str
+        One of :data:`SCENARIOS`.
+    out : path-like
+        Dump directory to create (replaced if it exists).
+    seed : int
+        Seed of every random draw.
+    duration_s : float, optional
+        Flight time recorded; default 2 s for ``demo``.
+    faults : str, optional
+        Fault spec (:class:`sim.faults.FaultSpec`).
+
+    Returns
+    -------
+    pathlib.Path
+        The dump directory.
+    """
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; choose from {', '.join(SCENARIOS)}")
+    spec = FaultSpec.parse(faults)
+    cfg = DemoConfig()
+    duration = 2.0 if duration_s is None else float(duration_s)
+    if not 0 < duration <= 3600:
+        raise ValueError("duration must be in (0, 3600] s")
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    flight_id = f"SIM-{scenario.upper()}-{seed:04d}"
+    desc = descriptor_dict(flight_id, cfg)
+    t0 = cfg.gps_week * SECONDS_PER_WEEK + cfg.start_sow
+    t1 = t0 + duration
+    write_sbet(out / "nav" / "sbet.out", _sbet(cfg, t0, duration))
+    _write_calibration(out / "calib" / "ghgsif_calib.h5", desc, cfg)
+    sar_clock = InstrumentClock(epoch_gps=t0, offset_s=3.0, drift_ppm=50.0)
+    gs_clock = InstrumentClock(epoch_gps=t0, offset_s=1000.5, drift_ppm=-20.0)
+    injected = []
+    for name, clock, items in (
+        ("sar", sar_clock, _sar_items(desc, cfg, t0, t1, rng)),
+        ("ghgsif", gs_clock, _ghgsif_items(desc, cfg, t0, t1, rng)),
+    ):
+        directory, prefix = (out / desc[name]["stream"]).parent, Path(desc[name]["stream"]).name
+        _, inj = record_stream(items, clock, directory, prefix, cfg.segment_bytes, name, spec,
+                               rng, _corrupt_sync)
+        injected += inj
+    _write_json(out / "flight.json", desc)
+    _write_truth(out / "truth" / "truth.h5", scenario, seed, spec, injected,
+                 {"sar": sar_clock, "ghgsif": gs_clock})
+    return out
+
+
+def _write_json(path: Path, obj: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(obj, indent=2))
+    os.replace(tmp, path)
+
+
+def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
+                 injected: list[dict[str, Any]], clocks: dict[str, InstrumentClock]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with h5py.File(tmp, "w") as f:
+        f.attrs["scenario"] = scenario
+        f.attrs["seed"] = seed
+        f["faults/spec"] = json.dumps(spec.__dict__)
+        f["faults/injected"] = json.dumps(injected)
+        for name, c in clocks.items():
+            g = f.create_group(f"clocks/{name}")
+            g.attrs["epoch_gps"] = c.epoch_gps
+            g.attrs["offset_s"] = c.offset_s
+            g.attrs["drift_ppm"] = c.drift_ppm
+            g.attrs["reset_gps"] = np.nan if c.reset_gps is None else c.reset_gps
+            g.attrs["reset_to_s"] = c.reset_to_s
+    os.replace(tmp, path)
+
+
+def read_injected_faults(dump: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The faults a simulated dump's truth says were injected."""
+    with h5py.File(Path(dump) / "truth" / "truth.h5", "r") as f:
+        return list(json.loads(f["faults/injected"][()]))

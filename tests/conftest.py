@@ -1,0 +1,23 @@
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "dev", deadline=None, max_examples=200,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "stress", deadline=None, max_examples=3000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def demo_dump(tmp_path_factory):
+    """A clean simulated demo dump (read-only for tests)."""
+    from sim import simulate
+
+    return simulate("demo", tmp_path_factory.mktemp("dumps") / "demo", seed=11)
