@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import bench_ingest
+from benchmarks import bench_ingest, bench_navigation
 from benchmarks.common import Result, machine_facts
 
-SUITES = {"ingest": bench_ingest.run}
+SUITES = {"ingest": bench_ingest.run, "navigation": bench_navigation.run}
 
 
 def table(results: list[Result]) -> str:

@@ -509,3 +509,8 @@ def read_stream(directory: str | os.PathLike[str], prefix: str, stream: str,
 # Re-exported for readers of the sequence flags.
 __all__ = ["PACKET_DTYPE", "PacketTable", "StreamReader", "read_stream",
            "SEQ_CONTINUATION", "SEQ_FIRST", "SEQ_LAST", "SEQ_UNSEGMENTED"]
+
+
+def stream_position(records: np.ndarray) -> np.ndarray:
+    """Order key of packets in their stream: segment number and byte offset in one int64."""
+    return (records["segment"].astype(np.int64) << 40) | records["offset"].astype(np.int64)

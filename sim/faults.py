@@ -13,6 +13,9 @@ Faults are given as a spec string of ``name=value`` pairs separated by commas, e
 ``truncate``   1: cut the last segment file inside its last packet
 ``missing_segment`` segment number whose file is removed (repeat with ``;``)
 ``corrupt_sync`` probability that a time-sync packet carries a wrong GPS second
+``sync_drop``  probability that a time-sync packet is lost
+``clock_reset`` seconds after the start at which each instrument clock resets
+``nav_corrupt`` probability that an SBET record is corrupted (NaN or a time step back)
 ============== ==================================================================
 
 Every injected fault is listed in the truth with the packet or byte it hit.
@@ -44,6 +47,9 @@ class FaultSpec:
     truncate: int = 0
     missing_segment: list[int] = field(default_factory=list)
     corrupt_sync: float = 0.0
+    sync_drop: float = 0.0
+    clock_reset: float = 0.0
+    nav_corrupt: float = 0.0
 
     @classmethod
     def parse(cls, spec: str | None) -> FaultSpec:
@@ -71,7 +77,8 @@ class FaultSpec:
             except ValueError:
                 raise ValueError(f"fault spec item {item!r}: bad value") from None
             v = getattr(out, name)
-            if name in ("drop", "dup", "reorder", "idle", "corrupt_sync", "ber") and not (
+            if name in ("drop", "dup", "reorder", "idle", "corrupt_sync", "ber", "sync_drop",
+                        "nav_corrupt") and not (
                     0.0 <= v <= 1.0):
                 raise ValueError(f"fault spec item {item!r}: probability outside [0, 1]")
         return out

@@ -89,6 +89,10 @@ def record_stream(
     packets: list[Packet] = []
     injected: list[dict[str, Any]] = []
     for item in items:
+        is_sync = item.apid in (APID_SAR_TIMESYNC, APID_GHGSIF_TIMESYNC)
+        if is_sync and faults.sync_drop and rng.random() < faults.sync_drop:
+            injected.append({"stream": stream, "kind": "sync_drop", "gps_time": item.gps_time})
+            continue
         if (corrupt_sync is not None and faults.corrupt_sync
                 and item.apid in (APID_SAR_TIMESYNC, APID_GHGSIF_TIMESYNC)
                 and rng.random() < faults.corrupt_sync):

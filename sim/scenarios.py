@@ -19,6 +19,8 @@ from typing import Any
 import h5py
 import numpy as np
 
+from flightlog.nmea import write_nmea
+from flightlog.novatel import write_inspvaxa
 from flightlog.packets import (
     APID_GHGSIF_FRAME,
     APID_GHGSIF_TIMESYNC,
@@ -28,13 +30,15 @@ from flightlog.packets import (
     FLAG_CALIBRATION,
 )
 from flightlog.payloads import POL_CODES, encode_echo, encode_frame, encode_timesync
-from flightlog.sbet import SBET_DTYPE, write_sbet
-from sim.catalog import SCENARIOS  # noqa: E402
+from flightlog.sbet import write_sbet
+from sim.catalog import SCENARIOS
 from sim.clock import InstrumentClock
 from sim.faults import FaultSpec
+from sim.flight import AnalyticFlight, Turbulence
 from sim.recorder import SECONDS_PER_WEEK, Item, merge_by_time, record_stream, timesync_items
 
-WGS84_A = 6378137.0
+NAV_MARGIN_S = 5.0
+FRAME_BAND_OFFSET_S = 0.002
 
 
 @dataclass(frozen=True)
@@ -89,17 +93,34 @@ def descriptor_dict(flight_id: str, cfg: DemoConfig) -> dict[str, Any]:
     }
 
 
-def _sbet(cfg: DemoConfig, t0: float, duration_s: float) -> np.ndarray:
-    """A straight, level line due north at 3 km and 120 m/s, 200 Hz, wander angle 0."""
-    t = np.arange(t0 - 5.0, t0 + duration_s + 5.0, 1 / 200.0)
-    rec = np.zeros(t.size, SBET_DTYPE)
-    rec["time"] = t % SECONDS_PER_WEEK
-    rec["latitude"] = np.deg2rad(35.0) + 120.0 * (t - t0) / (WGS84_A + 3000.0)
-    rec["longitude"] = np.deg2rad(139.0)
-    rec["height"] = 3000.0
-    rec["vel_x"] = 120.0
-    rec["acc_z"] = -9.80
-    return rec
+def _navigation(out: Path, flight: AnalyticFlight, t0: float, duration_s: float,
+                spec: FaultSpec, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """SBET at 200 Hz, NovAtel INSPVAXA at 20 Hz and NMEA at 5 Hz around the recording."""
+    injected: list[dict[str, Any]] = []
+    t = t0 - NAV_MARGIN_S + np.arange(int((duration_s + 2 * NAV_MARGIN_S) * 200)) / 200.0
+    rec = flight.sbet_records(t)
+    if spec.nav_corrupt:
+        for i in np.flatnonzero(rng.random(rec.size) < spec.nav_corrupt):
+            if i % 2:
+                rec["latitude"][i] = np.nan
+                kind = "nan"
+            else:
+                rec["time"][i] -= 0.5
+                kind = "time_back"
+            injected.append({"stream": "nav", "kind": "nav_corrupt", "record": int(i),
+                             "what": kind})
+    write_sbet(out / "nav" / "sbet.out", rec)
+    for step, writer, name in ((10, write_inspvaxa, "novatel.asc"), (40, write_nmea,
+                                                                      "nav.nmea")):
+        ts = t[::step]
+        lat, lon, h = flight.geodetic(ts)
+        vned = flight.ned_velocity(ts)
+        roll, pitch, heading = flight.euler(ts)
+        if writer is write_inspvaxa:
+            write_inspvaxa(out / "nav" / name, ts, lat, lon, h, vned, roll, pitch, heading)
+        else:
+            write_nmea(out / "nav" / name, ts, lat, lon, h, vned, heading)
+    return injected
 
 
 def _write_calibration(path: Path, desc: dict[str, Any], cfg: DemoConfig) -> None:
@@ -160,7 +181,7 @@ def _ghgsif_items(desc: dict[str, Any], cfg: DemoConfig, t0: float, t1: float,
     for b in bands:
         frames = []
         for i in range(n_frames):
-            t = t0 + i / cfg.frame_rate_hz + 0.002 * b["id"]
+            t = t0 + i / cfg.frame_rate_hz + FRAME_BAND_OFFSET_S * b["id"]
             dark = i < cfg.n_dark_frames
             signal = 0.0 if dark else 20000.0
             counts = np.clip(np.round(500.0 + signal + rng.normal(0, 10.0, (cfg.n_spatial,
@@ -217,11 +238,16 @@ def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
     desc = descriptor_dict(flight_id, cfg)
     t0 = cfg.gps_week * SECONDS_PER_WEEK + cfg.start_sow
     t1 = t0 + duration
-    write_sbet(out / "nav" / "sbet.out", _sbet(cfg, t0, duration))
+    flight = AnalyticFlight(t0 + duration / 2, lat0_deg=35.0, lon0_deg=139.0,
+                            altitude_m=3000.0, speed_mps=120.0, heading_deg=10.0,
+                            turbulence=Turbulence(), seed=seed)
+    injected = _navigation(out, flight, t0, duration, spec, rng)
     _write_calibration(out / "calib" / "ghgsif_calib.h5", desc, cfg)
-    sar_clock = InstrumentClock(epoch_gps=t0, offset_s=3.0, drift_ppm=50.0)
-    gs_clock = InstrumentClock(epoch_gps=t0, offset_s=1000.5, drift_ppm=-20.0)
-    injected = []
+    reset = t0 + spec.clock_reset if spec.clock_reset else None
+    sar_clock = InstrumentClock(epoch_gps=t0, offset_s=3.0, drift_ppm=50.0, reset_gps=reset,
+                                reset_to_s=100.0)
+    gs_clock = InstrumentClock(epoch_gps=t0, offset_s=1000.5, drift_ppm=-20.0,
+                               reset_gps=reset, reset_to_s=10.0)
     for name, clock, items in (
         ("sar", sar_clock, _sar_items(desc, cfg, t0, t1, rng)),
         ("ghgsif", gs_clock, _ghgsif_items(desc, cfg, t0, t1, rng)),
@@ -232,7 +258,9 @@ def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
         injected += inj
     _write_json(out / "flight.json", desc)
     _write_truth(out / "truth" / "truth.h5", scenario, seed, spec, injected,
-                 {"sar": sar_clock, "ghgsif": gs_clock})
+                 {"sar": sar_clock, "ghgsif": gs_clock}, flight,
+                 {"t0_gps": t0, "prf_hz": cfg.prf_hz, "frame_rate_hz": cfg.frame_rate_hz,
+                  "frame_band_offset_s": FRAME_BAND_OFFSET_S})
     return out
 
 
@@ -243,7 +271,8 @@ def _write_json(path: Path, obj: dict[str, Any]) -> None:
 
 
 def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
-                 injected: list[dict[str, Any]], clocks: dict[str, InstrumentClock]) -> None:
+                 injected: list[dict[str, Any]], clocks: dict[str, InstrumentClock],
+                 flight: AnalyticFlight, timing: dict[str, float]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     with h5py.File(tmp, "w") as f:
@@ -258,6 +287,16 @@ def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
             g.attrs["drift_ppm"] = c.drift_ppm
             g.attrs["reset_gps"] = np.nan if c.reset_gps is None else c.reset_gps
             g.attrs["reset_to_s"] = c.reset_to_s
+        g = f.create_group("trajectory")
+        for k, v in flight.parameters().items():
+            g.attrs[k] = v
+        t = np.arange(flight.t0_gps - 30.0, flight.t0_gps + 30.0, 1 / 200.0)
+        g["gps_time"] = t
+        g["position_ecef"] = flight.ecef(t)
+        g["quaternion_body_to_ecef"] = flight.body_to_ecef(t).as_quat()
+        g = f.create_group("timing")
+        for k, v in timing.items():
+            g.attrs[k] = v
     os.replace(tmp, path)
 
 

@@ -48,3 +48,44 @@ def frame_greedy(stream: bytes) -> list[tuple[int, int]]:
         else:
             p += 1
     return out
+
+
+def crc32_novatel(data: bytes) -> int:
+    """Bit-by-bit CRC-32, reflected polynomial 0xEDB88320, init 0, no final xor."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xEDB88320 if crc & 1 else crc >> 1
+    return crc
+
+
+def ray_ground_bisect(origin, direction, height, dem_height=None):
+    """Where a ray meets the ground, by bisection on pyproj geodetic heights.
+
+    ``dem_height(lat_deg, lon_deg)`` gives terrain height when set; otherwise the ground
+    is the surface at ellipsoidal ``height``.
+    """
+    import numpy as np
+    from pyproj import Transformer
+
+    to_geo = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True)
+    o = np.asarray(origin, float)
+    d = np.asarray(direction, float)
+    d = d / np.linalg.norm(d)
+
+    def f(s):
+        lon, lat, h = to_geo.transform(*(o + s * d))
+        ground = height if dem_height is None else dem_height(lat, lon)
+        return h - ground
+
+    lo, hi = 0.0, 1.0
+    while f(hi) > 0:
+        lo, hi = hi, hi * 2
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if f(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return o + 0.5 * (lo + hi) * d

@@ -1,0 +1,148 @@
+"""NovAtel SPAN ``INSPVAXA`` ASCII logs (ICD section 6): reader and writer.
+
+A log line is ``#INSPVAXA,<9 header fields>;<23 data fields>*<crc32>``. The CRC-32 is
+NovAtel's (reflected polynomial 0xEDB88320, initial value 0, no final xor) over the bytes
+between ``#`` and ``*``. Lines that fail the CRC, have the wrong field count or hold
+impossible values are reported with file and line number and skipped; lines of other
+logs are counted and ignored.
+
+Angles: roll about the forward axis and pitch about the right axis (NovAtel's vehicle
+frame), azimuth clockwise from true north: the ICD's roll, pitch and true heading.
+Height is above mean sea level; ellipsoidal height is height + undulation.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from flightlog.timesys import gps_from_week, gps_to_week
+from flightlog.trajectory import Trajectory
+
+HEADER_FIELDS = 10  # message name and 9 more
+DATA_FIELDS = 23
+
+
+def novatel_crc32(data: bytes) -> int:
+    """NovAtel CRC-32: reflected 0xEDB88320, initial value 0, no final xor."""
+    return zlib.crc32(data, 0xFFFFFFFF) ^ 0xFFFFFFFF
+
+
+def format_inspvaxa(gps_time: float, lat_deg: float, lon_deg: float, height_msl_m: float,
+                    undulation_m: float, vel_ned: np.ndarray, roll_deg: float,
+                    pitch_deg: float, azimuth_deg: float, sequence: int = 0) -> str:
+    """One ``INSPVAXA`` log line (without line ending)."""
+    week, sow = gps_to_week(gps_time)
+    header = (f"INSPVAXA,COM1,{sequence},0.0,FINESTEERING,{int(week)},{float(sow):.3f},"
+              "02000020,e39c,16809")
+    vn, ve, vd = (float(v) for v in vel_ned)
+    body = (f"INS_SOLUTION_GOOD,INS_PPP,{lat_deg:.11f},{lon_deg:.11f},{height_msl_m:.4f},"
+            f"{undulation_m:.4f},{vn:.4f},{ve:.4f},{-vd:.4f},{roll_deg:.9f},{pitch_deg:.9f},"
+            f"{azimuth_deg % 360.0:.9f},0.0150,0.0150,0.0300,0.0100,0.0100,0.0100,0.0050,"
+            "0.0050,0.0100,00000000,0")
+    text = f"{header};{body}"
+    return f"#{text}*{novatel_crc32(text.encode('ascii')):08x}"
+
+
+def write_inspvaxa(path: str | os.PathLike[str], gps_time: np.ndarray, lat: np.ndarray,
+                   lon: np.ndarray, height: np.ndarray, vel_ned: np.ndarray, roll: np.ndarray,
+                   pitch: np.ndarray, heading: np.ndarray, undulation_m: float = 40.0) -> None:
+    """Write ``INSPVAXA`` lines atomically; angles in rad, ``height`` ellipsoidal (m)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", encoding="ascii", newline="\r\n") as fh:
+        for i in range(len(gps_time)):
+            fh.write(format_inspvaxa(
+                float(gps_time[i]), float(np.rad2deg(lat[i])), float(np.rad2deg(lon[i])),
+                float(height[i]) - undulation_m, undulation_m, vel_ned[i],
+                float(np.rad2deg(roll[i])), float(np.rad2deg(pitch[i])),
+                float(np.rad2deg(heading[i])), sequence=i) + "\n")
+    os.replace(tmp, path)
+
+
+def _parse(line: str) -> tuple[list[float], str]:
+    """Values of one INSPVAXA line, or a reason it is bad ('' when good)."""
+    if not line.startswith("#"):
+        return [], "no '#' sync character"
+    star = line.rfind("*")
+    if star < 0 or len(line) - star - 1 != 8:
+        return [], "no '*' with 8 hex CRC digits"
+    try:
+        crc = int(line[star + 1 :], 16)
+    except ValueError:
+        return [], "CRC is not hexadecimal"
+    text = line[1:star]
+    try:
+        if novatel_crc32(text.encode("ascii")) != crc:
+            return [], "CRC-32 mismatch"
+    except UnicodeEncodeError:
+        return [], "non-ASCII bytes"
+    head, sep, body = text.partition(";")
+    h = head.split(",")
+    b = body.split(",")
+    if not sep or len(h) != HEADER_FIELDS or len(b) != DATA_FIELDS:
+        return [], f"wrong field count ({len(h)} header, {len(b)} data)"
+    try:
+        week, sow = int(h[5]), float(h[6])
+        vals = [float(x) for x in b[2:12]]
+    except ValueError:
+        return [], "field is not a number"
+    lat, lon, hgt, und, vn, ve, vu, roll, pitch, az = vals
+    if not all(np.isfinite(vals)) or not 0 <= sow < 604800 or not 0 <= week < 10000:
+        return [], "not finite or time out of range"
+    if abs(lat) > 90 or abs(lon) > 360 or not -1000 < hgt + und < 100_000:
+        return [], "impossible position"
+    if abs(roll) > 180 or abs(pitch) > 90 or np.sqrt(vn**2 + ve**2 + vu**2) > 1000:
+        return [], "impossible velocity or attitude"
+    return [week, sow, lat, lon, hgt + und, vn, ve, -vu, roll, pitch, az], ""
+
+
+def read_inspvaxa(path: str | os.PathLike[str], max_gap_s: float | None = None) -> Trajectory:
+    """Read the ``INSPVAXA`` logs of a NovAtel ASCII file into a trajectory.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.asc`` file.
+    max_gap_s : float, optional
+        Longest spacing interpolated across; default 2.5 times the median spacing.
+
+    Returns
+    -------
+    Trajectory
+        ``bad_records`` lists bad lines (file, line number from 1, reason).
+    """
+    path = Path(path)
+    rows: list[list[float]] = []
+    bad: list[dict[str, Any]] = []
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            line = raw.decode("ascii", errors="replace").strip()
+            if not line or not line.startswith("#INSPVAXA"):
+                if line.startswith("#INSPVAX") or (line and "INSPVAXA" in line):
+                    bad.append({"file": str(path), "record": number,
+                                "reason": "damaged INSPVAXA line"})
+                continue
+            vals, why = _parse(line)
+            if why:
+                bad.append({"file": str(path), "record": number, "reason": why})
+                continue
+            t = float(gps_from_week(int(vals[0]), vals[1]))
+            if rows and t <= rows[-1][0]:
+                bad.append({"file": str(path), "record": number,
+                            "reason": "time not after the previous record"})
+                continue
+            rows.append([t] + vals[2:])
+    if len(rows) < 2:
+        raise ValueError(f"{path}: fewer than two good INSPVAXA records")
+    a = np.array(rows)
+    gap = max_gap_s if max_gap_s is not None else 2.5 * float(np.median(np.diff(a[:, 0])))
+    return Trajectory.from_geodetic(
+        a[:, 0], np.deg2rad(a[:, 1]), np.deg2rad(a[:, 2]), a[:, 3], a[:, 4:7],
+        np.deg2rad(a[:, 7]), np.deg2rad(a[:, 8]), np.deg2rad(a[:, 9]), max_gap_s=gap,
+        source=f"{path} (NovAtel INSPVAXA)", bad_records=bad)
