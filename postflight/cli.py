@@ -64,7 +64,7 @@ def _cmd_align(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from sim.scenarios import simulate
+    from sim.dump import simulate
 
     try:
         out = simulate(args.scenario, args.out, seed=args.seed, duration_s=args.duration,

@@ -19,7 +19,7 @@ def __getattr__(name: str) -> Any:
 
         return FaultSpec
     if name in ("simulate", "read_injected_faults"):
-        from sim import scenarios
+        from sim import dump
 
-        return getattr(scenarios, name)
+        return getattr(dump, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

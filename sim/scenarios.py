@@ -1,64 +1,100 @@
-"""Simulated flights, written as ICD dumps with their truth.
+"""Scenario definitions of the simulator: flights, radar settings and scenes.
 
-Only the ``demo`` scenario exists so far. Its instrument content is recorder-level: the
-echo samples are receiver noise at the quantiser's working level and the spectrometer
-frames are flat illumination plus dark offset and noise, so that the dump exercises the
-whole packet, clock and segment machinery. Physically synthesised echoes and radiance
-come with the simulator issue (#4).
+``demo`` is small enough to simulate and process end to end in about a minute;
+``calibration`` is a corner-reflector array on a low-backscatter field with a distorted
+radar; ``forest`` is a patchwork of land classes; ``nominal`` is Pi-SAR-L2-like (1.2575 GHz,
+85 MHz, 10 us chirp, 100 MHz sampling, 9 km altitude, 200 m/s, a 15 km slant window) for
+the benchmarks.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import h5py
 import numpy as np
 
-from flightlog.nmea import write_nmea
-from flightlog.novatel import write_inspvaxa
-from flightlog.packets import (
-    APID_GHGSIF_FRAME,
-    APID_GHGSIF_TIMESYNC,
-    APID_SAR_ECHO,
-    APID_SAR_REPLICA,
-    APID_SAR_TIMESYNC,
-    FLAG_CALIBRATION,
-)
-from flightlog.payloads import POL_CODES, encode_echo, encode_frame, encode_timesync
-from flightlog.sbet import write_sbet
-from sim.catalog import SCENARIOS
-from sim.clock import InstrumentClock
-from sim.faults import FaultSpec
+from flightlog.payloads import SAMPLE_INT16
 from sim.flight import AnalyticFlight, Turbulence
-from sim.recorder import SECONDS_PER_WEEK, Item, merge_by_time, record_stream, timesync_items
-
-NAV_MARGIN_S = 5.0
-FRAME_BAND_OFFSET_S = 0.002
+from sim.sar_echo import C_LIGHT
+from sim.sar_raw import SarRecording, Scene, add_patch, ground_frame, place
+from sim.scattering import Distortion, dihedral, trihedral, trihedral_rcs
 
 
 @dataclass(frozen=True)
-class DemoConfig:
-    """Size of the ``demo`` flight."""
+class ScenarioConfig:
+    """Everything that makes one scenario."""
 
+    name: str = "demo"
+    duration_s: float = 2.0
     gps_week: int = 2381
     start_sow: float = 345600.25
-    prf_hz: float = 500.0
-    n_samples: int = 1024
+    lat0_deg: float = 35.0
+    lon0_deg: float = 139.0
+    altitude_m: float = 3000.0
+    speed_mps: float = 120.0
+    heading_deg: float = 10.0
+    turn_rate_deg_s: float = 0.0
+    turbulence: Turbulence = field(default_factory=Turbulence)
+    center_frequency_hz: float = 1.2575e9
+    bandwidth_hz: float = 85e6
+    chirp_duration_s: float = 10e-6
     adc_sampling_rate_hz: float = 100e6
+    peak_power_w: float = 3500.0
+    calibration_constant_db: float = 160.0
+    prf_hz: float = 500.0
+    depression_deg: float = 45.0
+    azimuth_beamwidth_deg: float = 10.0
+    elevation_beamwidth_deg: float = 35.0
+    slant_window_m: tuple[float, float] = (3900.0, 4600.0)
+    sample_format: int = SAMPLE_INT16
+    nesz_db: float = -30.0
+    crosstalk_db: float | None = None
+    imbalance_db: float = 0.0
+    imbalance_deg: float = 0.0
+    scene: str = "demo"
     n_spatial: int = 64
     n_spectral: int = 600
     frame_rate_hz: float = 5.0
     n_dark_frames: int = 3
     segment_bytes: int = 1 << 20
 
+    @property
+    def window_start_ticks(self) -> int:
+        """Delay of sample 0: half a chirp before the near edge's echo."""
+        return int(np.floor((2 * self.slant_window_m[0] / C_LIGHT - self.chirp_duration_s / 2)
+                            * self.adc_sampling_rate_hz))
 
-def descriptor_dict(flight_id: str, cfg: DemoConfig) -> dict[str, Any]:
-    """The ``flight.json`` of a demo flight (the ICD section 7 example, resized)."""
+    @property
+    def n_samples(self) -> int:
+        """Samples per echo: the window plus a chirp, rounded up to 256."""
+        span = (2 * (self.slant_window_m[1] - self.slant_window_m[0]) / C_LIGHT
+                + self.chirp_duration_s) * self.adc_sampling_rate_hz
+        return int(np.ceil(span / 256.0) * 256)
+
+    def recording(self) -> SarRecording:
+        """The SAR recording settings."""
+        dist = (Distortion() if self.crosstalk_db is None else Distortion.from_db(
+            self.crosstalk_db, self.imbalance_db, self.imbalance_deg, seed=17))
+        return SarRecording(self.n_samples, self.window_start_ticks, self.nesz_db,
+                            self.sample_format, dist)
+
+
+_DEMO = ScenarioConfig()
+SCENARIO_CONFIGS: dict[str, ScenarioConfig] = {
+    "demo": _DEMO,
+    "calibration": replace(_DEMO, name="calibration", duration_s=8.0, scene="calibration",
+                           crosstalk_db=-20.0, imbalance_db=1.0, imbalance_deg=20.0),
+    "forest": replace(_DEMO, name="forest", duration_s=8.0, scene="forest",
+                      slant_window_m=(3700.0, 4800.0)),
+    "nominal": replace(_DEMO, name="nominal", duration_s=10.0, altitude_m=9000.0,
+                       speed_mps=200.0, prf_hz=1000.0, scene="nominal",
+                       slant_window_m=(5500.0, 20500.0), segment_bytes=256 << 20),
+}
+
+
+def descriptor_dict(flight_id: str, cfg: ScenarioConfig) -> dict[str, Any]:
+    """The ``flight.json`` of a scenario (the layout of the ICD section 7 example)."""
     return {
         "icd_version": "1",
         "flight_id": flight_id,
@@ -71,13 +107,16 @@ def descriptor_dict(flight_id: str, cfg: DemoConfig) -> dict[str, Any]:
             "tx_sequence": ["H", "V"],
             "prf_hz": cfg.prf_hz,
             "look_side": "right",
-            "bands": [{"id": 0, "center_frequency_hz": 1.2575e9, "bandwidth_hz": 85e6,
-                       "chirp_duration_s": 10e-6, "chirp_rate_sign": 1,
-                       "peak_power_w": 3500.0, "calibration_constant_db": 0.0}],
+            "bands": [{"id": 0, "center_frequency_hz": cfg.center_frequency_hz,
+                       "bandwidth_hz": cfg.bandwidth_hz,
+                       "chirp_duration_s": cfg.chirp_duration_s, "chirp_rate_sign": 1,
+                       "peak_power_w": cfg.peak_power_w,
+                       "calibration_constant_db": cfg.calibration_constant_db}],
             "antenna": {"lever_arm_m": [1.20, 0.00, 0.85],
                         "boresight_deg": {"roll": 0.0, "pitch": 0.0, "yaw": 0.0},
-                        "depression_deg": 45.0, "azimuth_beamwidth_deg": 10.0,
-                        "elevation_beamwidth_deg": 35.0,
+                        "depression_deg": cfg.depression_deg,
+                        "azimuth_beamwidth_deg": cfg.azimuth_beamwidth_deg,
+                        "elevation_beamwidth_deg": cfg.elevation_beamwidth_deg,
                         "channel_delay_s": {"HH": 0.0, "HV": 0.0, "VH": 0.0, "VV": 0.0}},
         },
         "ghgsif": {
@@ -93,214 +132,45 @@ def descriptor_dict(flight_id: str, cfg: DemoConfig) -> dict[str, Any]:
     }
 
 
-def _navigation(out: Path, flight: AnalyticFlight, t0: float, duration_s: float,
-                spec: FaultSpec, rng: np.random.Generator) -> list[dict[str, Any]]:
-    """SBET at 200 Hz, NovAtel INSPVAXA at 20 Hz and NMEA at 5 Hz around the recording."""
-    injected: list[dict[str, Any]] = []
-    t = t0 - NAV_MARGIN_S + np.arange(int((duration_s + 2 * NAV_MARGIN_S) * 200)) / 200.0
-    rec = flight.sbet_records(t)
-    if spec.nav_corrupt:
-        for i in np.flatnonzero(rng.random(rec.size) < spec.nav_corrupt):
-            if i % 2:
-                rec["latitude"][i] = np.nan
-                kind = "nan"
-            else:
-                rec["time"][i] -= 0.5
-                kind = "time_back"
-            injected.append({"stream": "nav", "kind": "nav_corrupt", "record": int(i),
-                             "what": kind})
-    write_sbet(out / "nav" / "sbet.out", rec)
-    for step, writer, name in ((10, write_inspvaxa, "novatel.asc"), (40, write_nmea,
-                                                                      "nav.nmea")):
-        ts = t[::step]
-        lat, lon, h = flight.geodetic(ts)
-        vned = flight.ned_velocity(ts)
-        roll, pitch, heading = flight.euler(ts)
-        if writer is write_inspvaxa:
-            write_inspvaxa(out / "nav" / name, ts, lat, lon, h, vned, roll, pitch, heading)
-        else:
-            write_nmea(out / "nav" / name, ts, lat, lon, h, vned, heading)
-    return injected
-
-
-def _write_calibration(path: Path, desc: dict[str, Any], cfg: DemoConfig) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with h5py.File(tmp, "w") as f:
-        for band in desc["ghgsif"]["bands"]:
-            lo, hi = band["range_nm"]
-            g = f.create_group(band["name"])
-            wl = np.linspace(lo, hi, cfg.n_spectral)
-            g["wavelength_nm"] = np.broadcast_to(wl, (cfg.n_spatial, cfg.n_spectral))
-            g["isrf_fwhm_nm"] = np.full((cfg.n_spatial, cfg.n_spectral),
-                                        2.5 * (hi - lo) / cfg.n_spectral)
-            g["gain"] = np.full((cfg.n_spatial, cfg.n_spectral), 1e-5)
-            g["dark_offset"] = np.full((cfg.n_spatial, cfg.n_spectral), 500.0)
-            g["bad_pixel"] = np.zeros((cfg.n_spatial, cfg.n_spectral), np.uint8)
-            g["read_noise"] = 8.0
-            g["electrons_per_count"] = 4.0
-    os.replace(tmp, path)
-
-
-def _sar_items(desc: dict[str, Any], cfg: DemoConfig, t0: float, t1: float,
-               rng: np.random.Generator) -> list[Item]:
-    sar = desc["sar"]
-    band = sar["bands"][0]
-    fs = sar["adc_sampling_rate_hz"]
-    items: list[Item] = []
-    k = band["chirp_rate_sign"] * band["bandwidth_hz"] / band["chirp_duration_s"]
-    n_rep = int(round(band["chirp_duration_s"] * fs))
-    tr = (np.arange(n_rep) - (n_rep - 1) / 2) / fs
-    replica = np.round(2000 * np.exp(1j * np.pi * k * tr**2))
-    for tx in sar["tx_sequence"][:2]:
-        code = POL_CODES[tx]
-        items.append(Item(t0 - 0.01, APID_SAR_REPLICA,
-                          encode_echo(0, band["id"], code, code, 0, 0.0, replica),
-                          FLAG_CALIBRATION))
-    n_pulses = int((t1 - t0) * cfg.prf_hz)
-    window_ticks = 4000
-    for p in range(n_pulses):
-        t = t0 + p / cfg.prf_hz
-        tx = POL_CODES[sar["tx_sequence"][p % len(sar["tx_sequence"])]]
-        for rx in (0, 1):
-            noise = rng.normal(0.0, 40.0, 2 * cfg.n_samples)
-            samples = np.clip(np.round(noise[0::2]), -32768, 32767) + 1j * np.clip(
-                np.round(noise[1::2]), -32768, 32767)
-            items.append(Item(t, APID_SAR_ECHO,
-                              encode_echo(p, band["id"], tx, rx, window_ticks, 10.0, samples)))
-    items.extend(timesync_items(APID_SAR_TIMESYNC, t0, t1))
-    items.sort(key=lambda it: it.gps_time)
-    return items
-
-
-def _ghgsif_items(desc: dict[str, Any], cfg: DemoConfig, t0: float, t1: float,
-                  rng: np.random.Generator) -> list[Item]:
-    bands = desc["ghgsif"]["bands"]
-    per_band = []
-    n_frames = int((t1 - t0) * cfg.frame_rate_hz)
-    for b in bands:
-        frames = []
-        for i in range(n_frames):
-            t = t0 + i / cfg.frame_rate_hz + FRAME_BAND_OFFSET_S * b["id"]
-            dark = i < cfg.n_dark_frames
-            signal = 0.0 if dark else 20000.0
-            counts = np.clip(np.round(500.0 + signal + rng.normal(0, 10.0, (cfg.n_spatial,
-                                                                             cfg.n_spectral))),
-                             0, 65535)
-            frames.append(Item(t, APID_GHGSIF_FRAME,
-                               encode_frame(i, b["id"], int(dark), 0.05, 240.0, counts)))
-        per_band.append(frames)
-    sync = list(timesync_items(APID_GHGSIF_TIMESYNC, t0, t1))
-    return list(merge_by_time(*per_band, sync))
-
-
-def _corrupt_sync(item: Item) -> Item:
-    sec = int(round(item.gps_time)) + 7
-    week, sow = divmod(sec, SECONDS_PER_WEEK)
-    return Item(item.gps_time, item.apid, encode_timesync(week, sow), item.flags)
-
-
-def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
-             duration_s: float | None = None, faults: str | None = None) -> Path:
-    """Write a simulated dump and its truth.
-
-    Parameters
-    ----------
-    scenario : str
-        One of :data:`SCENARIOS`.
-    out : path-like
-        Dump directory to create (replaced if it exists).
-    seed : int
-        Seed of every random draw.
-    duration_s : float, optional
-        Flight time recorded; default 2 s for ``demo``.
-    faults : str, optional
-        Fault spec (:class:`sim.faults.FaultSpec`).
-
-    Returns
-    -------
-    pathlib.Path
-        The dump directory.
-    """
-    if scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}; choose from {', '.join(SCENARIOS)}")
-    spec = FaultSpec.parse(faults)
-    cfg = DemoConfig()
-    duration = 2.0 if duration_s is None else float(duration_s)
-    if not 0 < duration <= 3600:
-        raise ValueError("duration must be in (0, 3600] s")
-    out = Path(out)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    flight_id = f"SIM-{scenario.upper()}-{seed:04d}"
-    desc = descriptor_dict(flight_id, cfg)
-    t0 = cfg.gps_week * SECONDS_PER_WEEK + cfg.start_sow
-    t1 = t0 + duration
-    flight = AnalyticFlight(t0 + duration / 2, lat0_deg=35.0, lon0_deg=139.0,
-                            altitude_m=3000.0, speed_mps=120.0, heading_deg=10.0,
-                            turbulence=Turbulence(), seed=seed)
-    injected = _navigation(out, flight, t0, duration, spec, rng)
-    _write_calibration(out / "calib" / "ghgsif_calib.h5", desc, cfg)
-    reset = t0 + spec.clock_reset if spec.clock_reset else None
-    sar_clock = InstrumentClock(epoch_gps=t0, offset_s=3.0, drift_ppm=50.0, reset_gps=reset,
-                                reset_to_s=100.0)
-    gs_clock = InstrumentClock(epoch_gps=t0, offset_s=1000.5, drift_ppm=-20.0,
-                               reset_gps=reset, reset_to_s=10.0)
-    for name, clock, items in (
-        ("sar", sar_clock, _sar_items(desc, cfg, t0, t1, rng)),
-        ("ghgsif", gs_clock, _ghgsif_items(desc, cfg, t0, t1, rng)),
-    ):
-        directory, prefix = (out / desc[name]["stream"]).parent, Path(desc[name]["stream"]).name
-        _, inj = record_stream(items, clock, directory, prefix, cfg.segment_bytes, name, spec,
-                               rng, _corrupt_sync)
-        injected += inj
-    _write_json(out / "flight.json", desc)
-    _write_truth(out / "truth" / "truth.h5", scenario, seed, spec, injected,
-                 {"sar": sar_clock, "ghgsif": gs_clock}, flight,
-                 {"t0_gps": t0, "prf_hz": cfg.prf_hz, "frame_rate_hz": cfg.frame_rate_hz,
-                  "frame_band_offset_s": FRAME_BAND_OFFSET_S})
-    return out
-
-
-def _write_json(path: Path, obj: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
-
-
-def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
-                 injected: list[dict[str, Any]], clocks: dict[str, InstrumentClock],
-                 flight: AnalyticFlight, timing: dict[str, float]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with h5py.File(tmp, "w") as f:
-        f.attrs["scenario"] = scenario
-        f.attrs["seed"] = seed
-        f["faults/spec"] = json.dumps(spec.__dict__)
-        f["faults/injected"] = json.dumps(injected)
-        for name, c in clocks.items():
-            g = f.create_group(f"clocks/{name}")
-            g.attrs["epoch_gps"] = c.epoch_gps
-            g.attrs["offset_s"] = c.offset_s
-            g.attrs["drift_ppm"] = c.drift_ppm
-            g.attrs["reset_gps"] = np.nan if c.reset_gps is None else c.reset_gps
-            g.attrs["reset_to_s"] = c.reset_to_s
-        g = f.create_group("trajectory")
-        for k, v in flight.parameters().items():
-            g.attrs[k] = v
-        t = np.arange(flight.t0_gps - 30.0, flight.t0_gps + 30.0, 1 / 200.0)
-        g["gps_time"] = t
-        g["position_ecef"] = flight.ecef(t)
-        g["quaternion_body_to_ecef"] = flight.body_to_ecef(t).as_quat()
-        g = f.create_group("timing")
-        for k, v in timing.items():
-            g.attrs[k] = v
-    os.replace(tmp, path)
-
-
-def read_injected_faults(dump: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The faults a simulated dump's truth says were injected."""
-    with h5py.File(Path(dump) / "truth" / "truth.h5", "r") as f:
-        return list(json.loads(f["faults/injected"][()]))
+def build_scene(cfg: ScenarioConfig, flight: AnalyticFlight, desc: dict[str, Any],
+                rng: np.random.Generator) -> Scene:
+    """The scene of a scenario, centred on the beam centre at mid-flight."""
+    ground = cfg.altitude_m / np.tan(np.deg2rad(cfg.depression_deg))
+    centre, along, across = ground_frame(flight, flight.t0_gps, ground,
+                                         desc["sar"]["look_side"])
+    lam = C_LIGHT / cfg.center_frequency_hz
+    scene = Scene()
+    pts: list[tuple[float, float, np.ndarray, str]] = []
+    if cfg.scene in ("demo", "calibration", "nominal"):
+        rcs = trihedral_rcs(0.8 if cfg.scene == "demo" else 1.0, lam)
+        pts += [(-60.0, -80.0, trihedral(rcs), "trihedral"),
+                (60.0, -80.0, trihedral(rcs), "trihedral"),
+                (-60.0, 80.0, dihedral(rcs, 0.0), "dihedral0"),
+                (60.0, 80.0, dihedral(rcs, 45.0), "dihedral45")]
+        if cfg.scene == "calibration":
+            pts += [(0.0, -160.0, trihedral(rcs), "trihedral"),
+                    (0.0, 160.0, trihedral(rcs), "trihedral"),
+                    (-120.0, 0.0, dihedral(rcs, 0.0), "dihedral0"),
+                    (120.0, 0.0, dihedral(rcs, 45.0), "dihedral45")]
+    if pts:
+        off = np.array([[a, c] for a, c, _, _ in pts])
+        scene.point_xyz = place(centre, along, across, off)
+        scene.point_s = np.array([s for _, _, s, _ in pts])
+        scene.point_kind = [k for _, _, _, k in pts]
+    spacing = 2.0
+    if cfg.scene == "demo":
+        cmap = np.ones((20, 20), np.uint8)  # 40 m of forest at the centre
+        add_patch(scene, centre, along, across, cmap, spacing, rng)
+    elif cfg.scene == "calibration":
+        cmap = np.full((200, 200), 5, np.uint8)  # a calm lake under the reflectors
+        add_patch(scene, centre, along, across, cmap, spacing, rng)
+    elif cfg.scene == "forest":
+        cmap = np.zeros((150, 150), np.uint8)
+        for k, code in enumerate((1, 2, 3, 4, 5)):
+            cmap[:, k * 30 : (k + 1) * 30] = code
+        add_patch(scene, centre, along, across, cmap, spacing, rng)
+    elif cfg.scene == "nominal":
+        cmap = np.ones((500, 500), np.uint8)  # 1 km2 at 2 m spacing
+        cmap[:, 250:] = 2
+        add_patch(scene, centre, along, across, cmap, spacing, rng)
+    return scene

@@ -89,3 +89,25 @@ def ray_ground_bisect(origin, direction, height, dem_height=None):
         else:
             hi = mid
     return o + 0.5 * (lo + hi) * d
+
+
+def point_echo_reference(apc_fn, x, t_tx, tau, fc, k_rate, chirp_t):
+    """Exact echo of a unit point target, sample by sample, by fixed-point iteration.
+
+    ``apc_fn(t)`` is the true antenna phase centre (ECEF) at GPS time ``t``; returns the
+    unit-amplitude samples ``s(t_e - t_tx) exp(-j 2 pi fc (t - t_e))`` at ``t_tx + tau``.
+    """
+    import numpy as np
+
+    c = 299_792_458.0
+    out = np.zeros(len(tau), complex)
+    for i, ta in enumerate(tau):
+        t = t_tx + ta
+        r_rx = np.linalg.norm(x - apc_fn(t))
+        d = 2 * r_rx / c
+        for _ in range(30):
+            d = (np.linalg.norm(x - apc_fn(t - d)) + r_rx) / c
+        u = ta - d
+        if abs(u) <= chirp_t / 2:
+            out[i] = np.exp(1j * (np.pi * k_rate * u * u - 2 * np.pi * fc * d))
+    return out

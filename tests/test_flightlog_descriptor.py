@@ -4,9 +4,9 @@ import json
 import pytest
 
 from flightlog.descriptor import DescriptorError, load_descriptor
-from sim.scenarios import DemoConfig, descriptor_dict
+from sim.scenarios import SCENARIO_CONFIGS, descriptor_dict
 
-GOOD = descriptor_dict("L3-20250829-01", DemoConfig())
+GOOD = descriptor_dict("L3-20250829-01", SCENARIO_CONFIGS["demo"])
 
 
 def write(tmp_path, obj):

@@ -8,7 +8,7 @@ import pytest
 
 from postflight.cli import EXIT_ANOMALIES, EXIT_OK, EXIT_UNUSABLE, main
 from sim import read_injected_faults, simulate
-from sim.scenarios import DemoConfig
+from sim.scenarios import SCENARIO_CONFIGS
 
 S_KEYS = {"segments", "bytes", "packets", "crc_errors", "sync_losses", "bytes_skipped",
           "sequence_gaps", "packets_lost", "duplicates", "out_of_order", "truncated_tail"}
@@ -77,7 +77,8 @@ def test_injected_faults_reported_exactly(tmp_path, capsys, spec, check):
 
 
 def _stream_offset(segment: str, offset: int) -> int:
-    return int(segment.split("_")[-1].split(".")[0]) * DemoConfig().segment_bytes + offset
+    size = SCENARIO_CONFIGS["demo"].segment_bytes
+    return int(segment.split("_")[-1].split(".")[0]) * size + offset
 
 
 def test_bit_errors_reported(tmp_path, capsys):

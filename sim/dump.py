@@ -1,0 +1,231 @@
+"""Write a simulated flight as an ICD dump with its truth (``postflight simulate``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from flightlog.nmea import write_nmea
+from flightlog.novatel import write_inspvaxa
+from flightlog.packets import APID_GHGSIF_FRAME, APID_GHGSIF_TIMESYNC, APID_SAR_TIMESYNC
+from flightlog.payloads import encode_frame, encode_timesync
+from flightlog.sbet import write_sbet
+from sim.catalog import SCENARIOS
+from sim.clock import InstrumentClock
+from sim.faults import FaultSpec
+from sim.flight import AnalyticFlight
+from sim.recorder import SECONDS_PER_WEEK, Item, merge_by_time, record_stream, timesync_items
+from sim.sar_raw import sar_items
+from sim.scattering import LAND_CLASSES
+from sim.scenarios import SCENARIO_CONFIGS, ScenarioConfig, build_scene, descriptor_dict
+
+NAV_MARGIN_S = 5.0
+FRAME_BAND_OFFSET_S = 0.002
+
+
+def _navigation(out: Path, flight: AnalyticFlight, t0: float, duration_s: float,
+                spec: FaultSpec, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """SBET at 200 Hz, NovAtel INSPVAXA at 20 Hz and NMEA at 5 Hz around the recording."""
+    injected: list[dict[str, Any]] = []
+    t = t0 - NAV_MARGIN_S + np.arange(int((duration_s + 2 * NAV_MARGIN_S) * 200)) / 200.0
+    rec = flight.sbet_records(t)
+    if spec.nav_corrupt:
+        for i in np.flatnonzero(rng.random(rec.size) < spec.nav_corrupt):
+            if i % 2:
+                rec["latitude"][i] = np.nan
+                kind = "nan"
+            else:
+                rec["time"][i] -= 0.5
+                kind = "time_back"
+            injected.append({"stream": "nav", "kind": "nav_corrupt", "record": int(i),
+                             "what": kind})
+    write_sbet(out / "nav" / "sbet.out", rec)
+    for step, writer, name in ((10, write_inspvaxa, "novatel.asc"), (40, write_nmea,
+                                                                      "nav.nmea")):
+        ts = t[::step]
+        lat, lon, h = flight.geodetic(ts)
+        vned = flight.ned_velocity(ts)
+        roll, pitch, heading = flight.euler(ts)
+        if writer is write_inspvaxa:
+            write_inspvaxa(out / "nav" / name, ts, lat, lon, h, vned, roll, pitch, heading)
+        else:
+            write_nmea(out / "nav" / name, ts, lat, lon, h, vned, heading)
+    return injected
+
+
+def _write_calibration(path: Path, desc: dict[str, Any], cfg: ScenarioConfig) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with h5py.File(tmp, "w") as f:
+        for band in desc["ghgsif"]["bands"]:
+            lo, hi = band["range_nm"]
+            g = f.create_group(band["name"])
+            wl = np.linspace(lo, hi, cfg.n_spectral)
+            g["wavelength_nm"] = np.broadcast_to(wl, (cfg.n_spatial, cfg.n_spectral))
+            g["isrf_fwhm_nm"] = np.full((cfg.n_spatial, cfg.n_spectral),
+                                        2.5 * (hi - lo) / cfg.n_spectral)
+            g["gain"] = np.full((cfg.n_spatial, cfg.n_spectral), 1e-5)
+            g["dark_offset"] = np.full((cfg.n_spatial, cfg.n_spectral), 500.0)
+            g["bad_pixel"] = np.zeros((cfg.n_spatial, cfg.n_spectral), np.uint8)
+            g["read_noise"] = 8.0
+            g["electrons_per_count"] = 4.0
+    os.replace(tmp, path)
+
+
+def _ghgsif_items(desc: dict[str, Any], cfg: ScenarioConfig, t0: float, t1: float,
+                  rng: np.random.Generator) -> list[Item]:
+    bands = desc["ghgsif"]["bands"]
+    per_band = []
+    n_frames = int((t1 - t0) * cfg.frame_rate_hz)
+    for b in bands:
+        frames = []
+        for i in range(n_frames):
+            t = t0 + i / cfg.frame_rate_hz + FRAME_BAND_OFFSET_S * b["id"]
+            dark = i < cfg.n_dark_frames
+            signal = 0.0 if dark else 20000.0
+            counts = np.clip(np.round(500.0 + signal + rng.normal(0, 10.0, (cfg.n_spatial,
+                                                                             cfg.n_spectral))),
+                             0, 65535)
+            frames.append(Item(t, APID_GHGSIF_FRAME,
+                               encode_frame(i, b["id"], int(dark), 0.05, 240.0, counts)))
+        per_band.append(frames)
+    sync = list(timesync_items(APID_GHGSIF_TIMESYNC, t0, t1))
+    return list(merge_by_time(*per_band, sync))
+
+
+def _corrupt_sync(item: Item) -> Item:
+    sec = int(round(item.gps_time)) + 7
+    week, sow = divmod(sec, SECONDS_PER_WEEK)
+    return Item(item.gps_time, item.apid, encode_timesync(week, sow), item.flags)
+
+
+def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
+             duration_s: float | None = None, faults: str | None = None) -> Path:
+    """Write a simulated dump and its truth.
+
+    Parameters
+    ----------
+    scenario : str
+        One of :data:`sim.catalog.SCENARIOS`.
+    out : path-like
+        Dump directory to create (replaced if it exists).
+    seed : int
+        Seed of every random draw.
+    duration_s : float, optional
+        Flight time recorded; default the scenario's.
+    faults : str, optional
+        Fault spec (:class:`sim.faults.FaultSpec`).
+
+    Returns
+    -------
+    pathlib.Path
+        The dump directory.
+    """
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; choose from {', '.join(SCENARIOS)}")
+    spec = FaultSpec.parse(faults)
+    cfg: ScenarioConfig = SCENARIO_CONFIGS[scenario]
+    duration = cfg.duration_s if duration_s is None else float(duration_s)
+    if not 0 < duration <= 3600:
+        raise ValueError("duration must be in (0, 3600] s")
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    flight_id = f"SIM-{scenario.upper()}-{seed:04d}"
+    desc = descriptor_dict(flight_id, cfg)
+    t0 = cfg.gps_week * SECONDS_PER_WEEK + cfg.start_sow
+    t1 = t0 + duration
+    flight = AnalyticFlight(t0 + duration / 2, lat0_deg=cfg.lat0_deg, lon0_deg=cfg.lon0_deg,
+                            altitude_m=cfg.altitude_m, speed_mps=cfg.speed_mps,
+                            heading_deg=cfg.heading_deg, turn_rate_deg_s=cfg.turn_rate_deg_s,
+                            turbulence=cfg.turbulence, seed=seed)
+    injected = _navigation(out, flight, t0, duration, spec, rng)
+    _write_calibration(out / "calib" / "ghgsif_calib.h5", desc, cfg)
+    reset = t0 + spec.clock_reset if spec.clock_reset else None
+    sar_clock = InstrumentClock(epoch_gps=t0, offset_s=3.0, drift_ppm=50.0, reset_gps=reset,
+                                reset_to_s=100.0)
+    gs_clock = InstrumentClock(epoch_gps=t0, offset_s=1000.5, drift_ppm=-20.0,
+                               reset_gps=reset, reset_to_s=10.0)
+    scene = build_scene(cfg, flight, desc, np.random.default_rng([seed, 1]))
+    s_items, sar_truth = sar_items(desc, flight, t0, t1, scene, cfg.recording(),
+                                   np.random.default_rng([seed, 2]))
+    s_items = list(merge_by_time(s_items, timesync_items(APID_SAR_TIMESYNC, t0, t1)))
+    for name, clock, items in (
+        ("sar", sar_clock, s_items),
+        ("ghgsif", gs_clock, _ghgsif_items(desc, cfg, t0, t1, rng)),
+    ):
+        directory, prefix = (out / desc[name]["stream"]).parent, Path(desc[name]["stream"]).name
+        _, inj = record_stream(items, clock, directory, prefix, cfg.segment_bytes, name, spec,
+                               rng, _corrupt_sync)
+        injected += inj
+    _write_json(out / "flight.json", desc)
+    _write_truth(out / "truth" / "truth.h5", scenario, seed, spec, injected,
+                 {"sar": sar_clock, "ghgsif": gs_clock}, flight,
+                 {"t0_gps": t0, "prf_hz": cfg.prf_hz, "frame_rate_hz": cfg.frame_rate_hz,
+                  "frame_band_offset_s": FRAME_BAND_OFFSET_S}, scene, sar_truth)
+    return out
+
+
+def _write_json(path: Path, obj: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(obj, indent=2))
+    os.replace(tmp, path)
+
+
+def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
+                 injected: list[dict[str, Any]], clocks: dict[str, InstrumentClock],
+                 flight: AnalyticFlight, timing: dict[str, float], scene: Any,
+                 sar_truth: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with h5py.File(tmp, "w") as f:
+        f.attrs["scenario"] = scenario
+        f.attrs["seed"] = seed
+        f["faults/spec"] = json.dumps(spec.__dict__)
+        f["faults/injected"] = json.dumps(injected)
+        for name, c in clocks.items():
+            g = f.create_group(f"clocks/{name}")
+            g.attrs["epoch_gps"] = c.epoch_gps
+            g.attrs["offset_s"] = c.offset_s
+            g.attrs["drift_ppm"] = c.drift_ppm
+            g.attrs["reset_gps"] = np.nan if c.reset_gps is None else c.reset_gps
+            g.attrs["reset_to_s"] = c.reset_to_s
+        g = f.create_group("trajectory")
+        for k, v in flight.parameters().items():
+            g.attrs[k] = v
+        t = np.arange(flight.t0_gps - 30.0, flight.t0_gps + 30.0, 1 / 200.0)
+        g["gps_time"] = t
+        g["position_ecef"] = flight.ecef(t)
+        g["quaternion_body_to_ecef"] = flight.body_to_ecef(t).as_quat()
+        g = f.create_group("timing")
+        for k, v in timing.items():
+            g.attrs[k] = v
+        g = f.create_group("sar")
+        g.attrs["recording"] = json.dumps(sar_truth, default=str)
+        g["targets/position_ecef"] = scene.point_xyz
+        g["targets/scattering_matrix"] = scene.point_s
+        g["targets/kind"] = np.array(scene.point_kind, dtype="S")
+        g["targets/scattering_matrix"].attrs["convention"] = (
+            "S[receive, transmit], H=0, V=1; RCS = 4 pi |S|^2; before the radar distortion")
+        g["class_map"] = scene.class_map
+        g["class_map"].attrs["grid"] = json.dumps(scene.class_grid, default=lambda o: (
+            o.tolist() if hasattr(o, "tolist") else str(o)))
+        c3 = g.create_group("class_covariance")
+        for code, (name, cov) in LAND_CLASSES.items():
+            c3[name] = cov
+            c3[name].attrs["code"] = code
+    os.replace(tmp, path)
+
+
+def read_injected_faults(dump: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The faults a simulated dump's truth says were injected."""
+    with h5py.File(Path(dump) / "truth" / "truth.h5", "r") as f:
+        return list(json.loads(f["faults/injected"][()]))
