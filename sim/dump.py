@@ -13,8 +13,8 @@ import numpy as np
 
 from flightlog.nmea import write_nmea
 from flightlog.novatel import write_inspvaxa
-from flightlog.packets import APID_GHGSIF_FRAME, APID_GHGSIF_TIMESYNC, APID_SAR_TIMESYNC
-from flightlog.payloads import encode_frame, encode_timesync
+from flightlog.packets import APID_GHGSIF_TIMESYNC, APID_SAR_TIMESYNC
+from flightlog.payloads import encode_timesync
 from flightlog.sbet import write_sbet
 from sim.catalog import SCENARIOS
 from sim.clock import InstrumentClock
@@ -24,6 +24,7 @@ from sim.recorder import SECONDS_PER_WEEK, Item, merge_by_time, record_stream, t
 from sim.sar_raw import sar_items
 from sim.scattering import LAND_CLASSES
 from sim.scenarios import SCENARIO_CONFIGS, ScenarioConfig, build_scene, descriptor_dict
+from sim.spectrometer import SpectrometerSim, spectrometer_items
 
 NAV_MARGIN_S = 5.0
 FRAME_BAND_OFFSET_S = 0.002
@@ -59,44 +60,21 @@ def _navigation(out: Path, flight: AnalyticFlight, t0: float, duration_s: float,
     return injected
 
 
-def _write_calibration(path: Path, desc: dict[str, Any], cfg: ScenarioConfig) -> None:
+def _write_calibration(path: Path, sim: SpectrometerSim) -> None:
+    """ICD section 8 calibration file, one group per band."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     with h5py.File(tmp, "w") as f:
-        for band in desc["ghgsif"]["bands"]:
-            lo, hi = band["range_nm"]
-            g = f.create_group(band["name"])
-            wl = np.linspace(lo, hi, cfg.n_spectral)
-            g["wavelength_nm"] = np.broadcast_to(wl, (cfg.n_spatial, cfg.n_spectral))
-            g["isrf_fwhm_nm"] = np.full((cfg.n_spatial, cfg.n_spectral),
-                                        2.5 * (hi - lo) / cfg.n_spectral)
-            g["gain"] = np.full((cfg.n_spatial, cfg.n_spectral), 1e-5)
-            g["dark_offset"] = np.full((cfg.n_spatial, cfg.n_spectral), 500.0)
-            g["bad_pixel"] = np.zeros((cfg.n_spatial, cfg.n_spectral), np.uint8)
-            g["read_noise"] = 8.0
-            g["electrons_per_count"] = 4.0
+        for name, cal in sim.calib.items():
+            g = f.create_group(name)
+            g["wavelength_nm"] = cal.wavelength_nm
+            g["isrf_fwhm_nm"] = cal.isrf_fwhm_nm
+            g["gain"] = cal.gain
+            g["dark_offset"] = cal.dark_offset
+            g["bad_pixel"] = cal.bad_pixel
+            g["read_noise"] = cal.read_noise
+            g["electrons_per_count"] = cal.electrons_per_count
     os.replace(tmp, path)
-
-
-def _ghgsif_items(desc: dict[str, Any], cfg: ScenarioConfig, t0: float, t1: float,
-                  rng: np.random.Generator) -> list[Item]:
-    bands = desc["ghgsif"]["bands"]
-    per_band = []
-    n_frames = int((t1 - t0) * cfg.frame_rate_hz)
-    for b in bands:
-        frames = []
-        for i in range(n_frames):
-            t = t0 + i / cfg.frame_rate_hz + FRAME_BAND_OFFSET_S * b["id"]
-            dark = i < cfg.n_dark_frames
-            signal = 0.0 if dark else 20000.0
-            counts = np.clip(np.round(500.0 + signal + rng.normal(0, 10.0, (cfg.n_spatial,
-                                                                             cfg.n_spectral))),
-                             0, 65535)
-            frames.append(Item(t, APID_GHGSIF_FRAME,
-                               encode_frame(i, b["id"], int(dark), 0.05, 240.0, counts)))
-        per_band.append(frames)
-    sync = list(timesync_items(APID_GHGSIF_TIMESYNC, t0, t1))
-    return list(merge_by_time(*per_band, sync))
 
 
 def _corrupt_sync(item: Item) -> Item:
@@ -148,19 +126,25 @@ def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
                             heading_deg=cfg.heading_deg, turn_rate_deg_s=cfg.turn_rate_deg_s,
                             turbulence=cfg.turbulence, seed=seed)
     injected = _navigation(out, flight, t0, duration, spec, rng)
-    _write_calibration(out / "calib" / "ghgsif_calib.h5", desc, cfg)
     reset = t0 + spec.clock_reset if spec.clock_reset else None
     sar_clock = InstrumentClock(epoch_gps=t0, offset_s=3.0, drift_ppm=50.0, reset_gps=reset,
                                 reset_to_s=100.0)
     gs_clock = InstrumentClock(epoch_gps=t0, offset_s=1000.5, drift_ppm=-20.0,
                                reset_gps=reset, reset_to_s=10.0)
     scene = build_scene(cfg, flight, desc, np.random.default_rng([seed, 1]))
+    spectro = SpectrometerSim(desc, flight, scene, cfg.n_spatial, cfg.n_spectral,
+                              cfg.integration_s, np.random.default_rng([seed, 3]),
+                              cloudy=cfg.cloudy)
+    _write_calibration(out / "calib" / "ghgsif_calib.h5", spectro)
+    g_items, gs_truth = spectrometer_items(spectro, t0, t1, cfg.frame_rate_hz,
+                                           cfg.n_dark_frames, FRAME_BAND_OFFSET_S)
+    g_items = list(merge_by_time(g_items, timesync_items(APID_GHGSIF_TIMESYNC, t0, t1)))
     s_items, sar_truth = sar_items(desc, flight, t0, t1, scene, cfg.recording(),
                                    np.random.default_rng([seed, 2]))
     s_items = list(merge_by_time(s_items, timesync_items(APID_SAR_TIMESYNC, t0, t1)))
     for name, clock, items in (
         ("sar", sar_clock, s_items),
-        ("ghgsif", gs_clock, _ghgsif_items(desc, cfg, t0, t1, rng)),
+        ("ghgsif", gs_clock, g_items),
     ):
         directory, prefix = (out / desc[name]["stream"]).parent, Path(desc[name]["stream"]).name
         _, inj = record_stream(items, clock, directory, prefix, cfg.segment_bytes, name, spec,
@@ -170,7 +154,7 @@ def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
     _write_truth(out / "truth" / "truth.h5", scenario, seed, spec, injected,
                  {"sar": sar_clock, "ghgsif": gs_clock}, flight,
                  {"t0_gps": t0, "prf_hz": cfg.prf_hz, "frame_rate_hz": cfg.frame_rate_hz,
-                  "frame_band_offset_s": FRAME_BAND_OFFSET_S}, scene, sar_truth)
+                  "frame_band_offset_s": FRAME_BAND_OFFSET_S}, scene, sar_truth, gs_truth)
     return out
 
 
@@ -183,7 +167,7 @@ def _write_json(path: Path, obj: dict[str, Any]) -> None:
 def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
                  injected: list[dict[str, Any]], clocks: dict[str, InstrumentClock],
                  flight: AnalyticFlight, timing: dict[str, float], scene: Any,
-                 sar_truth: dict[str, Any]) -> None:
+                 sar_truth: dict[str, Any], gs_truth: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     with h5py.File(tmp, "w") as f:
@@ -222,6 +206,12 @@ def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
         for code, (name, cov) in LAND_CLASSES.items():
             c3[name] = cov
             c3[name].attrs["code"] = code
+        g = f.create_group("ghgsif")
+        g.attrs["keys"] = "[frame, across-track pixel] per band, frames by frame_counter"
+        for band, tr in gs_truth.items():
+            gb = g.create_group(band)
+            for k, v in tr.items():
+                gb[k] = v
     os.replace(tmp, path)
 
 

@@ -53,9 +53,11 @@ class ScenarioConfig:
     imbalance_db: float = 0.0
     imbalance_deg: float = 0.0
     scene: str = "demo"
-    n_spatial: int = 64
+    n_spatial: int = 16
     n_spectral: int = 600
-    frame_rate_hz: float = 5.0
+    integration_s: float = 0.05
+    cloudy: bool = False
+    frame_rate_hz: float = 2.0
     n_dark_frames: int = 3
     segment_bytes: int = 1 << 20
 
@@ -85,7 +87,8 @@ SCENARIO_CONFIGS: dict[str, ScenarioConfig] = {
     "demo": _DEMO,
     "calibration": replace(_DEMO, name="calibration", duration_s=8.0, scene="calibration",
                            crosstalk_db=-20.0, imbalance_db=1.0, imbalance_deg=20.0),
-    "forest": replace(_DEMO, name="forest", duration_s=8.0, scene="forest",
+    "forest": replace(_DEMO, name="forest", duration_s=8.0, scene="forest", cloudy=True,
+                      n_spatial=32, frame_rate_hz=5.0,
                       slant_window_m=(3700.0, 4800.0)),
     "nominal": replace(_DEMO, name="nominal", duration_s=10.0, altitude_m=9000.0,
                        speed_mps=200.0, prf_hz=1000.0, scene="nominal",

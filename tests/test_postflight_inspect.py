@@ -31,7 +31,9 @@ def test_clean_demo_inspects_clean(capsys, demo_dump):
     sar = rep["streams"]["sar"]
     cfg_pulses = 2.0 * 500  # demo: 2 s at 500 Hz, two receive channels per pulse
     assert sar["packets"] == {"0x101": 2 * cfg_pulses, "0x102": 2, "0x10F": 2}
-    assert rep["streams"]["ghgsif"]["packets"] == {"0x201": 30, "0x20F": 2}
+    cfg = SCENARIO_CONFIGS["demo"]
+    frames = int(cfg.duration_s * cfg.frame_rate_hz) * 3  # three bands
+    assert rep["streams"]["ghgsif"]["packets"] == {"0x201": frames, "0x20F": 2}
 
 
 def test_human_summary(capsys, demo_dump):

@@ -1,0 +1,287 @@
+"""Top-of-aircraft radiance by line-by-line absorption (the simulator's own physics).
+
+A layered atmosphere (US Standard 1976, CO2 and CH4 scaled to today) is cut at the
+surface and the aircraft; per layer, Voigt optical depths of H2O, CO2, CH4 and O2 from the
+packaged HITRAN lists are summed line by line on a fine grid uniform in vacuum wavelength.
+The radiance at the aircraft is the two-way airborne path
+
+    L = F_sun mu0 / pi * rho * exp(-tau_down / mu0 - tau_up / mu_v) + SIF * exp(-tau_up / mu_v)
+
+with ``tau_down`` the whole column above the reflecting surface (ground or cloud top) and
+``tau_up`` the part between it and the aircraft, then convolved with a Gaussian ISRF.
+
+Approximations (documented, shared by nothing in the retrieval code): partition functions
+scale as ``T^j`` (rotational only), no line mixing or collision-induced absorption, no
+Rayleigh or aerosol scattering, Earth-Sun distance 1 AU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numba as nb
+import numpy as np
+import scipy.fft
+
+from ghgsif.refdata import (
+    MOLECULAR_MASS,
+    PARTITION_EXPONENT,
+    line_list,
+    solar_irradiance,
+    us_standard_atmosphere,
+)
+
+C2 = 1.4387769  # second radiation constant, cm K
+K_B = 1.380649e-23
+AMU = 1.66053906660e-27
+C_LIGHT = 299_792_458.0
+G0 = 9.80665
+M_AIR = 28.9644e-3 / 6.02214076e23  # kg per molecule
+#: Gases per band group and their HITRAN molecule numbers.
+GASES = {"O2A": {"O2": 7, "H2O": 1}, "SWIR": {"CO2": 2, "CH4": 6, "H2O": 1}}
+MOLECULE_NAMES = {1: "H2O", 2: "CO2", 6: "CH4", 7: "O2"}
+PRESENT_CO2 = 420e-6
+PRESENT_CH4 = 1.9e-6
+
+
+def band_group(name: str, lo_nm: float) -> str:
+    """``O2A`` for the 0.76 um band, ``SWIR`` for the 1.6 um bands."""
+    return "O2A" if lo_nm < 1000 else "SWIR"
+
+
+@nb.njit(cache=True, nogil=True)
+def _humlicek(x: float, y: float) -> float:
+    """Real part of the Faddeeva function w(x + iy), y >= 0 (Humlicek 1982, W4)."""
+    t = complex(y, -x)
+    s = abs(x) + y
+    if s >= 15.0:
+        w = t * 0.5641896 / (0.5 + t * t)
+    elif s >= 5.5:
+        u = t * t
+        w = t * (1.410474 + u * 0.5641896) / (0.75 + u * (3.0 + u))
+    elif y >= 0.195 * abs(x) - 0.176:
+        w = (16.4955 + t * (20.20933 + t * (11.96482 + t * (3.778987 + t * 0.5642236)))) / (
+            16.4955 + t * (38.82363 + t * (39.27121 + t * (21.69274 + t * (6.699398 + t)))))
+    else:
+        u = t * t
+        w = np.exp(u) - t * (36183.31 - u * (3321.9905 - u * (1540.787 - u * (
+            219.0313 - u * (35.76683 - u * (1.320522 - u * 0.56419)))))) / (
+            32066.6 - u * (24322.84 - u * (9022.228 - u * (2186.181 - u * (
+                364.2191 - u * (61.57037 - u * (1.841439 - u)))))))
+    return w.real
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def lbl_kernel(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
+               gamma_l: np.ndarray, sigma_d: np.ndarray, wing: float, out: np.ndarray) -> None:
+    """Add sum_lines S * Voigt(nu - nu0) (cm2 per molecule) to ``out`` on ``nu_grid``.
+
+    ``nu_grid`` ascending; each line contributes within ``wing`` cm-1 of its centre.
+    The grid is split in parallel chunks so that no two threads write the same point.
+    """
+    n = nu_grid.size
+    n_chunks = 64
+    for c in nb.prange(n_chunks):
+        i0 = c * n // n_chunks
+        i1 = (c + 1) * n // n_chunks
+        if i1 <= i0:
+            continue
+        lo = nu_grid[i0] - wing
+        hi = nu_grid[i1 - 1] + wing
+        j0 = np.searchsorted(nu0, lo)
+        j1 = np.searchsorted(nu0, hi)
+        for j in range(j0, j1):
+            sd = sigma_d[j] * np.sqrt(2.0)
+            norm = strength[j] / (sigma_d[j] * np.sqrt(2.0 * np.pi))
+            y = gamma_l[j] / sd
+            a = max(i0, np.searchsorted(nu_grid, nu0[j] - wing))
+            b = min(i1, np.searchsorted(nu_grid, nu0[j] + wing))
+            for i in range(a, b):
+                out[i] += norm * _humlicek((nu_grid[i] - nu0[j]) / sd, y)
+
+
+def line_shape_parameters(lines: np.ndarray, molecule: int, p_atm: float,
+                          t_k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shifted centres, intensities at T, Lorentz HWHM and Gaussian sigma (cm-1)."""
+    t_ref = 296.0
+    j = PARTITION_EXPONENT[molecule]
+    e = lines["elower"]
+    nu = lines["nu"]
+    s = (lines["sw"] * (t_ref / t_k) ** j * np.exp(-C2 * e / t_k) / np.exp(-C2 * e / t_ref)
+         * (1 - np.exp(-C2 * nu / t_k)) / (1 - np.exp(-C2 * nu / t_ref)))
+    gl = lines["gamma_air"] * p_atm * (t_ref / t_k) ** lines["n_air"]
+    sig = nu / C_LIGHT * np.sqrt(K_B * t_k / (MOLECULAR_MASS[molecule] * AMU))
+    centre = nu + lines["delta_air"] * p_atm
+    order = np.argsort(centre)
+    return centre[order], s[order], gl[order], sig[order]
+
+
+@dataclass
+class Layers:
+    """Atmospheric layers between the surface and the top, cut at the aircraft height."""
+
+    z_bottom_km: np.ndarray
+    z_top_km: np.ndarray
+    p_hpa: np.ndarray  # layer-mean pressure
+    t_k: np.ndarray
+    air_column_cm2: np.ndarray  # molecules per cm2
+    vmr: dict[str, np.ndarray]
+    p_bottom_hpa: np.ndarray
+
+    @property
+    def surface_pressure_hpa(self) -> float:
+        """Pressure at the bottom of the lowest layer."""
+        return float(self.p_bottom_hpa[0])
+
+
+def make_layers(surface_km: float, aircraft_km: float, top_km: float = 70.0) -> Layers:
+    """Layers from the surface to ``top_km`` with a level at the aircraft height.
+
+    Above 70 km lies less than 0.01 % of the air column.
+    """
+    a = us_standard_atmosphere()
+    z = a["z_km"]
+    levels = np.unique(np.concatenate([z[(z > surface_km) & (z < top_km)],
+                                       [surface_km, aircraft_km, top_km]]))
+    levels = levels[(levels >= surface_km) & (levels <= top_km)]
+    lnp = np.interp(levels, z, np.log(a["p_hpa"]))
+    p = np.exp(lnp)
+    t = np.interp(levels, z, a["t_k"])
+    vmr = {g: np.interp(levels, z, a[g]) for g in ("H2O", "CO2", "CH4", "O2")}
+    vmr["CO2"] = vmr["CO2"] * PRESENT_CO2 / a["CO2"][0]
+    vmr["CH4"] = vmr["CH4"] * PRESENT_CH4 / a["CH4"][0]
+    p1, p2 = p[:-1], p[1:]
+    p_mean = (p1 - p2) / np.log(p1 / p2)
+    col = (p1 - p2) * 100.0 / (G0 * M_AIR) * 1e-4
+    return Layers(levels[:-1], levels[1:], p_mean, 0.5 * (t[:-1] + t[1:]), col,
+                  {g: 0.5 * (v[:-1] + v[1:]) for g, v in vmr.items()}, p1)
+
+
+def wavelength_grid(lo_nm: float, hi_nm: float, margin_nm: float = 1.0) -> np.ndarray:
+    """Fine grid uniform in vacuum wavelength, fine enough for Doppler-limited lines."""
+    step = 0.0003 if lo_nm < 1000 else 0.0005
+    return np.arange(lo_nm - margin_nm, hi_nm + margin_nm, step)
+
+
+def layer_optical_depths(wl_nm: np.ndarray, group: str, layers: Layers,
+                         wing_cm: float = 25.0, weak_wing_cm: float = 3.0,
+                         min_relative_strength: float = 1e-7) -> dict[str, np.ndarray]:
+    """Optical depth (layers, grid) of each gas at the layers' standard columns.
+
+    Lines weaker than ``min_relative_strength`` of the gas's strongest are left out, and
+    lines weaker than 1 % of it are summed within ``weak_wing_cm`` of their centre only.
+    """
+    nu_desc = 1e7 / wl_nm
+    nu = nu_desc[::-1].copy()
+    out = {}
+    for gas, mol in GASES[group].items():
+        lines = line_list(group, mol, float(nu[0] - wing_cm), float(nu[-1] + wing_cm))
+        smax = lines["sw"].max() if lines.size else 0.0
+        lines = lines[lines["sw"] >= min_relative_strength * smax]
+        strong = lines["sw"] >= 0.01 * smax
+        tau = np.zeros((layers.p_hpa.size, nu.size))
+        for k in range(layers.p_hpa.size):
+            xsec = np.zeros(nu.size)
+            for sel, wing in ((strong, wing_cm), (~strong, weak_wing_cm)):
+                c, st, gl, sd = line_shape_parameters(lines[sel], mol,
+                                                      layers.p_hpa[k] / 1013.25, layers.t_k[k])
+                lbl_kernel(nu, c, st, gl, sd, wing, xsec)
+            tau[k] = (xsec * layers.air_column_cm2[k] * layers.vmr[gas][k])[::-1]
+        out[gas] = tau
+    return out
+
+
+def sif_shape(wl_nm: np.ndarray) -> np.ndarray:
+    """Chlorophyll fluorescence spectral shape, normalised to 1 at 757 nm.
+
+    Red (685 nm) and far-red (740 nm) Gaussian peaks, far-red twice the red.
+    """
+    def f(x: np.ndarray) -> np.ndarray:
+        return (0.5 * np.exp(-0.5 * ((x - 685.0) / 10.0) ** 2)
+                + np.exp(-0.5 * ((x - 740.0) / 25.0) ** 2))
+
+    return f(wl_nm) / f(np.array(757.0))
+
+
+@dataclass
+class Sounding:
+    """The state of one footprint."""
+
+    albedo: float
+    albedo_slope_per_nm: float = 0.0
+    sif_757: float = 0.0  # W m-2 sr-1 nm-1
+    co2_scale: float = 1.0
+    ch4_scale: float = 1.0
+    h2o_scale: float = 1.0
+    sza_deg: float = 30.0
+    vza_deg: float = 0.0
+    cloud_top_km: float | None = None  # absolute height; on a level of the atmosphere
+    cloud_albedo: float = 0.7
+
+
+@lru_cache(maxsize=8)
+def band_model(name: str, lo_nm: float, hi_nm: float, surface_km: float,
+               aircraft_km: float) -> BandModel:
+    """A :class:`BandModel`, built once per process for the same arguments."""
+    return BandModel(name, lo_nm, hi_nm, surface_km, aircraft_km)
+
+
+class BandModel:
+    """Precomputed layer optical depths of one band for fast radiance at many soundings."""
+
+    def __init__(self, name: str, lo_nm: float, hi_nm: float, surface_km: float,
+                 aircraft_km: float):
+        self.name = name
+        self.group = band_group(name, lo_nm)
+        self.wl = wavelength_grid(lo_nm, hi_nm)
+        self.layers = make_layers(surface_km, aircraft_km)
+        self.aircraft_km = aircraft_km
+        self.tau = layer_optical_depths(self.wl, self.group, self.layers)
+        nu_s, f_nu = solar_irradiance(self.group)
+        nu = 1e7 / self.wl
+        self.solar = np.interp(nu, nu_s, f_nu) * nu**2 / 1e7  # W m-2 nm-1
+        self.sif = sif_shape(self.wl) if self.group == "O2A" else np.zeros_like(self.wl)
+
+    def transmittances(self, s: Sounding) -> tuple[np.ndarray, np.ndarray]:
+        """Vertical optical depths down (reflector to top) and up (reflector to aircraft)."""
+        scale = {"CO2": s.co2_scale, "CH4": s.ch4_scale, "H2O": s.h2o_scale, "O2": 1.0}
+        bottom = self.layers.z_bottom_km
+        reflector = bottom[0] if s.cloud_top_km is None else s.cloud_top_km
+        above = bottom >= reflector - 1e-9
+        below_ac = self.layers.z_top_km <= self.aircraft_km + 1e-9
+        tau_down = np.zeros(self.wl.size)
+        tau_up = np.zeros(self.wl.size)
+        for gas, tau in self.tau.items():
+            tau_down += scale[gas] * tau[above].sum(axis=0)
+            tau_up += scale[gas] * tau[above & below_ac].sum(axis=0)
+        return tau_down, tau_up
+
+    def radiance(self, s: Sounding) -> np.ndarray:
+        """Monochromatic radiance at the aircraft on the fine grid, W m-2 sr-1 nm-1."""
+        tau_down, tau_up = self.transmittances(s)
+        mu0 = np.cos(np.deg2rad(s.sza_deg))
+        mu = np.cos(np.deg2rad(s.vza_deg))
+        centre = 0.5 * (self.wl[0] + self.wl[-1])
+        rho = (s.cloud_albedo if s.cloud_top_km is not None
+               else s.albedo + s.albedo_slope_per_nm * (self.wl - centre))
+        t_up = np.exp(-tau_up / mu)
+        sif = 0.0 if s.cloud_top_km is not None else s.sif_757
+        return self.solar * mu0 / np.pi * rho * np.exp(-tau_down / mu0) * t_up + \
+            sif * self.sif * t_up
+
+    def convolve(self, radiance: np.ndarray, fwhm_nm: float,
+                 pixel_wl: np.ndarray) -> np.ndarray:
+        """Gaussian-ISRF radiance at pixel-centre wavelengths (FFT on the uniform grid)."""
+        step = self.wl[1] - self.wl[0]
+        sig = fwhm_nm / (2 * np.sqrt(2 * np.log(2))) / step
+        half = int(np.ceil(6 * sig))
+        k = np.exp(-0.5 * (np.arange(-half, half + 1) / sig) ** 2)
+        k /= k.sum()
+        n = scipy.fft.next_fast_len(radiance.shape[-1] + k.size)
+        conv = scipy.fft.irfft(scipy.fft.rfft(radiance, n, axis=-1)
+                               * scipy.fft.rfft(k, n), n, axis=-1)[..., half:half
+                                                                   + radiance.shape[-1]]
+        if conv.ndim == 1:
+            return np.interp(pixel_wl, self.wl, conv)
+        return np.stack([np.interp(pixel_wl, self.wl, c) for c in conv])
