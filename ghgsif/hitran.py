@@ -18,7 +18,15 @@ LINE_DTYPE = np.dtype([
     ("gamma_air", "f8"), ("gamma_self", "f8"), ("elower", "f8"), ("n_air", "f8"),
     ("delta_air", "f8"),
 ])
-_FIELDS = [("molecule", 0, 2, int), ("isotopologue", 2, 3, None), ("nu", 3, 15, float),
+def _iso(text: str) -> int:
+    # HITRAN writes isotopologue 10 as '0' and 11 as 'A', 12 as 'B'.
+    text = text.strip()
+    if text.isdigit():
+        return 10 if text == "0" else int(text)
+    return 11 + ord(text.upper()) - ord("A")
+
+
+_FIELDS = [("molecule", 0, 2, int), ("isotopologue", 2, 3, _iso), ("nu", 3, 15, float),
            ("sw", 15, 25, float), ("a", 25, 35, float), ("gamma_air", 35, 40, float),
            ("gamma_self", 40, 45, float), ("elower", 45, 55, float), ("n_air", 55, 59, float),
            ("delta_air", 59, 67, float)]
@@ -26,13 +34,6 @@ _FIELDS = [("molecule", 0, 2, int), ("isotopologue", 2, 3, None), ("nu", 3, 15, 
 
 class HitranFormatError(ValueError):
     """A ``.par`` record that does not parse; the message names file and line."""
-
-
-def _iso(text: str) -> int:
-    # HITRAN writes isotopologue 10 as '0' and 11 as 'A', 12 as 'B'.
-    if text.isdigit():
-        return 10 if text == "0" else int(text)
-    return 11 + ord(text.upper()) - ord("A")
 
 
 def read_par(path: str | os.PathLike[str], numin: float = -np.inf, numax: float = np.inf,
@@ -66,14 +67,13 @@ def read_par(path: str | os.PathLike[str], numin: float = -np.inf, numax: float 
             if len(rec) < 160:
                 raise HitranFormatError(f"{path}:{number}: record of {len(rec)} characters, "
                                         "expected 160")
-            try:
-                vals = []
-                for name, a, b, conv in _FIELDS:
-                    field = rec[a:b]
-                    vals.append(_iso(field.strip()) if name == "isotopologue" else conv(field))
-            except ValueError:
-                raise HitranFormatError(f"{path}:{number}: field '{name}' "
-                                        f"({rec[a:b]!r}) is not a number") from None
+            vals = []
+            for name, a, b, conv in _FIELDS:
+                try:
+                    vals.append(conv(rec[a:b]))
+                except ValueError:
+                    raise HitranFormatError(f"{path}:{number}: field '{name}' "
+                                            f"({rec[a:b]!r}) is not a number") from None
             rows.append(tuple(vals))
     arr = np.array(rows, dtype=LINE_DTYPE) if rows else np.zeros(0, LINE_DTYPE)
     keep = (arr["nu"] >= numin) & (arr["nu"] <= numax)
