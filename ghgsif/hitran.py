@@ -8,6 +8,7 @@ and line number.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,12 @@ def _iso(text: str) -> int:
     return 11 + ord(text.upper()) - ord("A")
 
 
-_FIELDS = [("molecule", 0, 2, int), ("isotopologue", 2, 3, _iso), ("nu", 3, 15, float),
-           ("sw", 15, 25, float), ("a", 25, 35, float), ("gamma_air", 35, 40, float),
-           ("gamma_self", 40, 45, float), ("elower", 45, 55, float), ("n_air", 55, 59, float),
-           ("delta_air", 59, 67, float)]
+_FIELDS: list[tuple[str, int, int, Callable[[str], float]]] = [
+    ("molecule", 0, 2, int), ("isotopologue", 2, 3, _iso), ("nu", 3, 15, float),
+    ("sw", 15, 25, float), ("a", 25, 35, float), ("gamma_air", 35, 40, float),
+    ("gamma_self", 40, 45, float), ("elower", 45, 55, float), ("n_air", 55, 59, float),
+    ("delta_air", 59, 67, float),
+]
 
 
 class HitranFormatError(ValueError):
