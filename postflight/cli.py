@@ -72,7 +72,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"postflight simulate: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    print(f"simulated {args.scenario!r} flight written to {out}")
+    print(f"simulated {args.scenario!r} flight written to {out}", file=sys.stderr
+          if args.stream == "-" else sys.stdout)
+    if args.stream:
+        from sim.stream import Feed, play_target
+
+        try:
+            play_target(Feed.from_dump(out, args.stream_name), args.stream, args.speed)
+        except (ValueError, OSError) as exc:
+            print(f"postflight simulate: stream: {exc}", file=sys.stderr)
+            return EXIT_UNUSABLE
     return EXIT_OK
 
 
@@ -141,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds of flight to record")
     p.add_argument("--faults", default=None, metavar="SPEC",
                    help="recorder faults, e.g. 'drop=0.01,dup=0.005,ber=1e-7,truncate=1'")
+    p.add_argument("--stream", default=None, metavar="TARGET",
+                   help="then replay a recorder stream in real time to '-' (stdout), "
+                   "'fifo:PATH' or 'tcp://127.0.0.1:PORT' (serves one client)")
+    p.add_argument("--stream-name", default="sar", choices=("sar", "ghgsif"),
+                   help="which stream to replay (default sar)")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="replay this many times faster than the flight (default 1)")
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("show-versions", help="print versions for bug reports")

@@ -36,6 +36,18 @@ def _navigation(out: Path, flight: AnalyticFlight, t0: float, duration_s: float,
     injected: list[dict[str, Any]] = []
     t = t0 - NAV_MARGIN_S + np.arange(int((duration_s + 2 * NAV_MARGIN_S) * 200)) / 200.0
     rec = flight.sbet_records(t)
+    if spec.nav_noise or spec.nav_drift:
+        # white noise and a slow drift in a random horizontal direction, in metres
+        err = spec.nav_noise * rng.normal(size=(t.size, 3))
+        az = rng.uniform(0, 2 * np.pi)
+        err[:, 0] += spec.nav_drift * (t - t[0]) * np.cos(az)
+        err[:, 1] += spec.nav_drift * (t - t[0]) * np.sin(az)
+        r = 6378137.0 + rec["height"]
+        rec["latitude"] += err[:, 0] / r
+        rec["longitude"] += err[:, 1] / (r * np.cos(rec["latitude"]))
+        rec["height"] += err[:, 2]
+        injected.append({"stream": "nav", "kind": "nav_error", "noise_m": spec.nav_noise,
+                         "drift_m_per_s": spec.nav_drift, "drift_azimuth_rad": az})
     if spec.nav_corrupt:
         for i in np.flatnonzero(rng.random(rec.size) < spec.nav_corrupt):
             if i % 2:
@@ -142,19 +154,23 @@ def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
     s_items, sar_truth = sar_items(desc, flight, t0, t1, scene, cfg.recording(),
                                    np.random.default_rng([seed, 2]))
     s_items = list(merge_by_time(s_items, timesync_items(APID_SAR_TIMESYNC, t0, t1)))
+    pacing: dict[str, dict[str, Any]] = {}
     for name, clock, items in (
         ("sar", sar_clock, s_items),
         ("ghgsif", gs_clock, g_items),
     ):
         directory, prefix = (out / desc[name]["stream"]).parent, Path(desc[name]["stream"]).name
-        _, inj = record_stream(items, clock, directory, prefix, cfg.segment_bytes, name, spec,
-                               rng, _corrupt_sync)
+        _, inj, pacing[name] = record_stream(items, clock, directory, prefix,
+                                             cfg.segment_bytes, name, spec, rng, _corrupt_sync)
+        pacing[name]["prefix"] = desc[name]["stream"]
+        pacing[name]["segment_bytes"] = cfg.segment_bytes
         injected += inj
     _write_json(out / "flight.json", desc)
     _write_truth(out / "truth" / "truth.h5", scenario, seed, spec, injected,
                  {"sar": sar_clock, "ghgsif": gs_clock}, flight,
                  {"t0_gps": t0, "prf_hz": cfg.prf_hz, "frame_rate_hz": cfg.frame_rate_hz,
-                  "frame_band_offset_s": FRAME_BAND_OFFSET_S}, scene, sar_truth, gs_truth)
+                  "frame_band_offset_s": FRAME_BAND_OFFSET_S}, scene, sar_truth, gs_truth,
+                 pacing)
     return out
 
 
@@ -167,7 +183,8 @@ def _write_json(path: Path, obj: dict[str, Any]) -> None:
 def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
                  injected: list[dict[str, Any]], clocks: dict[str, InstrumentClock],
                  flight: AnalyticFlight, timing: dict[str, float], scene: Any,
-                 sar_truth: dict[str, Any], gs_truth: dict[str, Any]) -> None:
+                 sar_truth: dict[str, Any], gs_truth: dict[str, Any],
+                 pacing: dict[str, dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     with h5py.File(tmp, "w") as f:
@@ -206,6 +223,12 @@ def _write_truth(path: Path, scenario: str, seed: int, spec: FaultSpec,
         for code, (name, cov) in LAND_CLASSES.items():
             c3[name] = cov
             c3[name].attrs["code"] = code
+        for name, pc in pacing.items():
+            g = f.create_group(f"streams/{name}")
+            g["packet_offset"] = pc["packet_offset"]
+            g["packet_gps_time"] = pc["packet_gps_time"]
+            g.attrs["prefix"] = pc["prefix"]
+            g.attrs["segment_bytes"] = pc["segment_bytes"]
         g = f.create_group("ghgsif")
         g.attrs["keys"] = "[frame, across-track pixel] per band, frames by frame_counter"
         for band, tr in gs_truth.items():

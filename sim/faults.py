@@ -16,7 +16,12 @@ Faults are given as a spec string of ``name=value`` pairs separated by commas, e
 ``sync_drop``  probability that a time-sync packet is lost
 ``clock_reset`` seconds after the start at which each instrument clock resets
 ``nav_corrupt`` probability that an SBET record is corrupted (NaN or a time step back)
+``nav_noise``  rms of white position noise in the navigation files, metres
+``nav_drift``  slow horizontal position drift of the navigation files, metres per second
 ============== ==================================================================
+
+The navigation errors are not faults that a reader reports: they make the recorded
+trajectory differ from the truth by realistic amounts (centimetres); zero by default.
 
 Every injected fault is listed in the truth with the packet or byte it hit.
 """
@@ -50,6 +55,8 @@ class FaultSpec:
     sync_drop: float = 0.0
     clock_reset: float = 0.0
     nav_corrupt: float = 0.0
+    nav_noise: float = 0.0
+    nav_drift: float = 0.0
 
     @classmethod
     def parse(cls, spec: str | None) -> FaultSpec:
@@ -96,6 +103,7 @@ class Packet:
     data: bytes
     apid: int
     seq: int
+    gps_time: float = float("nan")
 
 
 def apply_packet_faults(packets: list[Packet], spec: FaultSpec, rng: np.random.Generator,
@@ -127,7 +135,7 @@ def apply_packet_faults(packets: list[Packet], spec: FaultSpec, rng: np.random.G
         if spec.idle and rng.random() < spec.idle:
             n = int(rng.integers(0, 64))
             out.append(Packet(encode_packet(APID_IDLE, idle_counter.take(APID_IDLE),
-                                            b"\x55" * n, 0, 0), APID_IDLE, -1))
+                                            b"\x55" * n, 0, 0), APID_IDLE, -1, pkt.gps_time))
             injected.append({"stream": stream, "kind": "idle"})
     if spec.reorder:
         i = 0
@@ -145,9 +153,10 @@ def apply_packet_faults(packets: list[Packet], spec: FaultSpec, rng: np.random.G
     unknown_counter = SequenceCounters()
     for _ in range(spec.unknown):
         pos = int(rng.integers(0, len(out) + 1))
+        near = out[min(pos, len(out) - 1)].gps_time if out else float("nan")
         pkt = Packet(encode_packet(UNKNOWN_APID, unknown_counter.take(UNKNOWN_APID),
                                    bytes(rng.integers(0, 256, 32, dtype=np.uint8)), 0, 0),
-                     UNKNOWN_APID, -1)
+                     UNKNOWN_APID, -1, near)
         out.insert(pos, pkt)
         injected.append({"stream": stream, "kind": "unknown_apid", "apid": UNKNOWN_APID})
     return out, injected

@@ -56,7 +56,7 @@ def record_stream(
     faults: FaultSpec,
     rng: np.random.Generator,
     corrupt_sync: Callable[[Item], Item] | None = None,
-) -> tuple[list[Path], list[dict[str, Any]]]:
+) -> tuple[list[Path], list[dict[str, Any]], dict[str, np.ndarray]]:
     """Packetize time-ordered payloads, inject faults and write the segment files.
 
     Parameters
@@ -84,6 +84,9 @@ def record_stream(
         Segment files still present.
     injected : list of dict
         The faults injected.
+    pacing : dict
+        ``packet_offset`` (bytes into the whole stream) and ``packet_gps_time`` of every
+        recorded packet, for the streaming mode.
     """
     counters = SequenceCounters()
     packets: list[Packet] = []
@@ -104,13 +107,16 @@ def record_stream(
         first = counters.next_count.get(item.apid, 0)
         for k, data in enumerate(packetize(item.apid, item.payload, int(coarse), int(fine),
                                            counters, item.flags)):
-            packets.append(Packet(data, item.apid, (first + k) % 16384))
+            packets.append(Packet(data, item.apid, (first + k) % 16384, item.gps_time))
     packets, pk_faults = apply_packet_faults(packets, faults, rng, stream)
     injected += pk_faults
     paths = write_stream((p.data for p in packets), directory, prefix, segment_bytes)
     last_len = len(packets[-1].data) if packets else 0
     injected += apply_file_faults(paths, faults, rng, stream, last_len)
-    return [p for p in paths if p.exists()], injected
+    sizes = np.array([len(p.data) for p in packets], dtype=np.int64)
+    pacing = {"packet_offset": np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+              "packet_gps_time": np.array([p.gps_time for p in packets])}
+    return [p for p in paths if p.exists()], injected, pacing
 
 
 def merge_by_time(*sources: Iterable[Item]) -> Iterator[Item]:

@@ -283,6 +283,15 @@ def synthesize(geom: PulseGeometry, tx_pol: np.ndarray, tau0: np.ndarray, n_samp
         Pulses per FFT block (memory: block * 2 * n_samples * 32 bytes).
     """
     n_p = tx_pol.size
+    for name in ("apc", "velocity", "acceleration", "boresight", "az_axis", "el_axis"):
+        if getattr(geom, name).shape != (n_p, 3):
+            raise ValueError(f"geometry {name} has shape {getattr(geom, name).shape}, "
+                             f"expected ({n_p}, 3) for {n_p} pulses")
+    if tau0.shape != (n_p,):
+        raise ValueError(f"tau0 has shape {tau0.shape}, expected ({n_p},)")
+    for xyz, smat in ((point_xyz, point_s), (dist_xyz, dist_s)):
+        if len(xyz) != len(smat):
+            raise ValueError("targets and scattering matrices differ in number")
     out = np.zeros((n_p, 2, n_samples), dtype=np.complex128)
     fs = band.adc_sampling_rate_hz
     beam_az = np.deg2rad(band.azimuth_beamwidth_deg)

@@ -205,10 +205,13 @@ def spectrometer_items(sim: SpectrometerSim, t0: float, t1: float, frame_rate_hz
             rows.append(tr)
         truth[b["name"]] = {k: np.stack([r[k] for r in rows]) for k in rows[0]} if rows else {}
         model = sim.models[b["name"]]
-        truth[b["name"]]["surface_pressure_hpa"] = model.layers.surface_pressure_hpa
         lay = model.layers
-        for gas in ("CO2", "CH4"):
-            truth[b["name"]][f"x{gas.lower()}_reference"] = float(
-                np.sum(lay.air_column_cm2 * lay.vmr[gas]) / np.sum(lay.air_column_cm2))
+        tb = truth[b["name"]]
+        shape = tb["class"].shape
+        tb["surface_pressure_hpa"] = np.full(shape, lay.surface_pressure_hpa)
+        for gas, unit, key in (("CO2", 1e6, "xco2_ppm"), ("CH4", 1e9, "xch4_ppb")):
+            reference = float(np.sum(lay.air_column_cm2 * lay.vmr[gas])
+                              / np.sum(lay.air_column_cm2))
+            tb[key] = tb[f"{gas.lower()}_scale"] * reference * unit
     items.sort(key=lambda it: it.gps_time)  # the recorder interleaves the bands in time
     return items, truth
