@@ -167,7 +167,7 @@ def sar_items(desc: dict[str, Any], flight: AnalyticFlight, t0: float, t1: float
                          b.get("calibration_constant_db", 0.0), fs,
                          ant["azimuth_beamwidth_deg"], ant["elevation_beamwidth_deg"])
         # Bands interleave: band i transmits i / n_bands of a PRI after band 0.
-        n_p = int(np.floor((t1 - t0) * sar["prf_hz"]))
+        n_p = int(np.floor((t1 - t0) * sar["prf_hz"] + 1e-3))  # t0 ~ 1e9 s: rounding
         t = t0 + (np.arange(n_p) + b_index / n_bands) / sar["prf_hz"]
         tx = np.array([seq[k % len(seq)] for k in range(n_p)], dtype=np.int64)
         tau0 = np.full(n_p, rec.window_start_ticks / fs)

@@ -190,7 +190,7 @@ def spectrometer_items(sim: SpectrometerSim, t0: float, t1: float, frame_rate_hz
     """Frame payloads of all bands in ``[t0, t1)`` and their per-footprint truth."""
     items: list[Item] = []
     truth: dict[str, Any] = {}
-    n_frames = int((t1 - t0) * frame_rate_hz)
+    n_frames = int(np.floor((t1 - t0) * frame_rate_hz + 1e-3))
     for b in sim.desc["ghgsif"]["bands"]:
         rows = []
         for i in range(n_frames):

@@ -122,3 +122,40 @@ def test_class_covariance_within_sampling_error(code):
         for j in range(3):
             sigma = np.sqrt(c[i, i].real * c[j, j].real / n)  # standard error of the mean
             assert abs(c_hat[i, j] - c[i, j]) < 5 * sigma, (i, j)
+
+
+def test_two_bands_interleave_and_8_bit_clipping():
+    import copy
+
+    from flightlog.payloads import ECHO_HEADER_DTYPE, SAMPLE_INT8
+    from sim.sar_raw import SarRecording, Scene, sar_items
+    from sim.scenarios import SCENARIO_CONFIGS, descriptor_dict
+
+    cfg = SCENARIO_CONFIGS["demo"]
+    desc = descriptor_dict("X", cfg)
+    b1 = copy.deepcopy(desc["sar"]["bands"][0])
+    b1.update(id=7, center_frequency_hz=1.2e9, bandwidth_hz=50e6)
+    desc["sar"]["bands"].append(b1)
+    flight, t0, centre, along, across = setup(3)
+    scene = Scene(point_xyz=centre[None], point_s=trihedral(500.0)[None],
+                  point_kind=["trihedral"])
+    rec = SarRecording(cfg.n_samples, cfg.window_start_ticks, sample_format=SAMPLE_INT8,
+                       agc_fraction=2.0)  # gain set too high on purpose: the quantiser clips
+    items, truth = sar_items(desc, flight, t0, t0 + 0.02, scene, rec,
+                             np.random.default_rng(0))
+    echoes = [it for it in items if it.apid == 0x101]
+    hdr = np.array([np.frombuffer(it.payload[:24], ECHO_HEADER_DTYPE)[0] for it in echoes])
+    times = np.array([it.gps_time for it in echoes])
+    assert np.all(np.diff(times) >= 0)
+    assert set(hdr["band_id"]) == {0, 7}
+    for bid in (0, 7):
+        sel = hdr["band_id"] == bid
+        assert np.array_equal(np.unique(hdr["pulse_counter"][sel]), np.arange(10))
+    # band 7 transmits half a PRI after band 0
+    t_b0 = times[hdr["band_id"] == 0][::2]
+    t_b7 = times[hdr["band_id"] == 7][::2]
+    assert np.allclose(t_b7 - t_b0, 0.5 / desc["sar"]["prf_hz"], rtol=0, atol=1e-6)
+    assert all(h["sample_format"] == 1 for h in hdr)
+    assert truth["bands"]["0"]["clipped_components"] > 0
+    s = np.frombuffer(echoes[0].payload[24:], ">i1")
+    assert s.max() <= 127 and s.min() >= -127
