@@ -107,6 +107,17 @@ def _pattern(dx: float, dy: float, dz: float, bx: np.ndarray, ax: np.ndarray,
 
 
 @nb.njit(cache=True, nogil=True)
+def _gain_towards(x: np.ndarray, apc: np.ndarray, bore: np.ndarray, azax: np.ndarray,
+                  elax: np.ndarray, beam_az: float, beam_el: float) -> float:
+    """One-way power pattern from the phase centre towards point ``x``."""
+    dx = x[0] - apc[0]
+    dy = x[1] - apc[1]
+    dz = x[2] - apc[2]
+    r = np.sqrt(dx * dx + dy * dy + dz * dz)
+    return _pattern(dx / r, dy / r, dz / r, bore, azax, elax, beam_az, beam_el)
+
+
+@nb.njit(cache=True, nogil=True)
 def _delay(x: np.ndarray, apc: np.ndarray, vel: np.ndarray, acc: np.ndarray,
            tr: float) -> tuple[float, float, float]:
     """Two-way delay D of the wavefront received ``tr`` after transmit, and both ranges.
@@ -161,12 +172,7 @@ def point_echo_kernel(apc: np.ndarray, vel: np.ndarray, acc: np.ndarray, bore: n
         q = tx_pol[p]
         for n in range(targets.shape[0]):
             x = targets[n]
-            dxx = x[0] - apc[p, 0]
-            dyy = x[1] - apc[p, 1]
-            dzz = x[2] - apc[p, 2]
-            r0 = np.sqrt(dxx * dxx + dyy * dyy + dzz * dzz)
-            g = _pattern(dxx / r0, dyy / r0, dzz / r0, bore[p], azax[p], elax[p], beam_az,
-                         beam_el)
+            g = _gain_towards(x, apc[p], bore[p], azax[p], elax[p], beam_az, beam_el)
             if g == 0.0:
                 continue
             tc, _, _ = _echo_delay(x, apc[p], vel[p], acc[p])
@@ -222,12 +228,7 @@ def impulse_kernel(apc: np.ndarray, vel: np.ndarray, acc: np.ndarray, bore: np.n
         q = tx_pol[p]
         for n in range(targets.shape[0]):
             x = targets[n]
-            dxx = x[0] - apc[p, 0]
-            dyy = x[1] - apc[p, 1]
-            dzz = x[2] - apc[p, 2]
-            r0 = np.sqrt(dxx * dxx + dyy * dyy + dzz * dzz)
-            g = _pattern(dxx / r0, dyy / r0, dzz / r0, bore[p], azax[p], elax[p], beam_az,
-                         beam_el)
+            g = _gain_towards(x, apc[p], bore[p], azax[p], elax[p], beam_az, beam_el)
             if g == 0.0:
                 continue
             tc, r_tx, r_rx = _echo_delay(x, apc[p], vel[p], acc[p])
