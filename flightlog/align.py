@@ -66,6 +66,7 @@ class SarChannel:
     valid: np.ndarray
     window_start_ticks: np.ndarray
     rx_attenuation_db: np.ndarray
+    quaternion: np.ndarray  # IMU body to ECEF at transmit, scalar last
 
 
 @dataclass
@@ -256,9 +257,9 @@ def align(dump: str | os.PathLike[str], reference_height_m: float = 0.0, dem: De
 
 
 def _phase_centre(traj: Trajectory, t: np.ndarray, lever: np.ndarray) -> tuple[
-        np.ndarray, np.ndarray]:
+        np.ndarray, np.ndarray, np.ndarray]:
     st = traj.interpolate(t)
-    return st.position + st.body_to_ecef(lever), st.valid
+    return st.position + st.body_to_ecef(lever), st.valid, st.quaternion
 
 
 def _align_sar(al: Alignment, clock: ClockModel, x: np.ndarray, pos: np.ndarray,
@@ -269,16 +270,16 @@ def _align_sar(al: Alignment, clock: ClockModel, x: np.ndarray, pos: np.ndarray,
         sel = np.flatnonzero((keys == (band, tx, rx)).all(axis=1))
         sel = sel[np.argsort(gps[sel], kind="stable")]
         t = gps[sel]
-        apc, nav_ok = _phase_centre(traj, t, lever)
+        apc, nav_ok, quat = _phase_centre(traj, t, lever)
         h = 5e-4  # velocity of the phase centre by central difference of its track
-        p1, ok1 = _phase_centre(traj, t + h, lever)
-        p0, ok0 = _phase_centre(traj, t - h, lever)
+        p1, ok1, _ = _phase_centre(traj, t + h, lever)
+        p0, ok0, _ = _phase_centre(traj, t - h, lever)
         pol = POL_NAMES[int(tx)] + POL_NAMES[int(rx)]
         al.sar[(int(band), pol)] = SarChannel(
             int(band), pol, hdr["pulse_counter"][sel].astype(np.int64), x[sel], t, apc,
             (p1 - p0) / (2 * h), ok[sel] & nav_ok & ok1 & ok0,
             hdr["window_start_ticks"][sel].astype(np.int64),
-            hdr["rx_attenuation_db"][sel].astype(np.float64))
+            hdr["rx_attenuation_db"][sel].astype(np.float64), quat)
 
 
 def _align_ghgsif(al: Alignment, clock: ClockModel, x: np.ndarray, pos: np.ndarray,
@@ -345,6 +346,7 @@ def write_aligned(al: Alignment, path: str | os.PathLike[str]) -> Path:
         for (band, pol), c in sorted(al.sar.items()):
             g = f.create_group(f"sar/band{band}/{pol}")
             for name, arr in (("gps_time", c.gps_time), ("pulse_counter", c.pulse_counter),
+                              ("quaternion_body_to_ecef", c.quaternion),
                               ("instrument_time", c.instrument_time),
                               ("position_ecef", c.position), ("velocity_ecef", c.velocity),
                               ("valid", c.valid), ("window_start_ticks", c.window_start_ticks),

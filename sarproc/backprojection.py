@@ -36,12 +36,17 @@ def upsample(rc: np.ndarray, factor: int) -> np.ndarray:
 @nb.njit(cache=True, nogil=True, parallel=True)
 def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                        vel: np.ndarray, track: np.ndarray, fc: float, pixels: np.ndarray,
-                       half_angle: float, win_table: np.ndarray, out: np.ndarray) -> None:
+                       half_angle: float, win_table: np.ndarray, bore: np.ndarray,
+                       azax: np.ndarray, elax: np.ndarray, beam_az: float, beam_el: float,
+                       min_gain: float, out: np.ndarray) -> None:
     """Add the backprojection of pulses ``rc[p]`` (upsampled) to ``out[m]`` at ``pixels[m]``.
 
     ``tau0[p]`` is the delay of sample 0; ``track[p]`` the smoothed track direction that
     squint is measured from; ``win_table`` samples the azimuth window on [-0.5, 0.5]
-    uniformly; pulses with ``|squint| > half_angle`` are left out.
+    uniformly; pulses with ``|squint| > half_angle`` are left out. With ``beam_az > 0``
+    each contribution is divided by the antenna's one-way power pattern towards the pixel
+    (antenna axes ``bore, azax, elax`` per pulse), so that yaw and track wander do not
+    modulate the aperture; pulses below ``min_gain`` are left out.
     """
     n_s = rc.shape[1]
     n_w = win_table.size - 1
@@ -61,6 +66,22 @@ def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.n
             u = (squint / (2.0 * half_angle) + 0.5) * n_w
             iu = min(int(u), n_w - 1)
             w = win_table[iu] + (u - iu) * (win_table[iu + 1] - win_table[iu])
+            if beam_az > 0.0:
+                cb = (dx * bore[p, 0] + dy * bore[p, 1] + dz * bore[p, 2]) / r_tx
+                if cb <= 0.0:
+                    continue
+                ta = np.arctan2((dx * azax[p, 0] + dy * azax[p, 1] + dz * azax[p, 2]) / r_tx,
+                                cb)
+                te = np.arctan2((dx * elax[p, 0] + dy * elax[p, 1] + dz * elax[p, 2]) / r_tx,
+                                cb)
+                xa = 0.886 * ta / beam_az
+                xe = 0.886 * te / beam_el
+                ga = 1.0 if abs(xa) < 1e-12 else np.sin(np.pi * xa) / (np.pi * xa)
+                ge = 1.0 if abs(xe) < 1e-12 else np.sin(np.pi * xe) / (np.pi * xe)
+                g = ga * ga * ge * ge
+                if g < min_gain:
+                    continue
+                w /= g
             tau = 2.0 * r_tx / C_LIGHT
             for _ in range(2):
                 ex = x0 - (apc[p, 0] + vel[p, 0] * tau)
@@ -81,7 +102,9 @@ def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.n
 def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
                 vel: np.ndarray, fc: float, pixels: np.ndarray, integration_angle_deg: float,
                 azimuth_window: str = "rect", upsample_factor: int = 16,
-                block: int = 256, smooth_pulses: int = 501) -> np.ndarray:
+                block: int = 256, smooth_pulses: int = 501,
+                antenna: tuple[np.ndarray, np.ndarray, np.ndarray, float, float] | None = None,
+                min_gain: float = 0.1) -> np.ndarray:
     """Backproject range-compressed pulses onto ECEF pixels.
 
     Parameters
@@ -108,6 +131,11 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
         Pulses upsampled at a time (memory).
     smooth_pulses : int
         Running-mean length of the velocity that defines the track direction for squint.
+    antenna : tuple, optional
+        ``(boresight, az_axis, el_axis, beam_az_rad, beam_el_rad)`` per pulse
+        (:func:`sarproc.antenna.antenna_axes`): compensate the antenna pattern.
+    min_gain : float
+        With ``antenna``, pulses seeing the pixel below this one-way gain are left out.
 
     Returns
     -------
@@ -124,11 +152,20 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
     out = np.zeros(px.shape[0], dtype=np.complex128)
     table = window_weights(azimuth_window, np.linspace(-0.5, 0.5, 2001))
     half = np.deg2rad(integration_angle_deg) / 2
+    if antenna is None:
+        none = np.zeros((len(vel), 3))
+        bore, azax, elax, beam_az, beam_el = none, none, none, 0.0, 0.0
+    else:
+        bore, azax, elax, beam_az, beam_el = antenna
     for b0 in range(0, rc.shape[0], block):
         sl = slice(b0, min(rc.shape[0], b0 + block))
         up = upsample(rc[sl], upsample_factor)
         backproject_kernel(up, np.ascontiguousarray(tau0[sl], np.float64),
                            fs * upsample_factor, np.ascontiguousarray(apc[sl], np.float64),
                            np.ascontiguousarray(vel[sl], np.float64),
-                           np.ascontiguousarray(track[sl]), fc, px, half, table, out)
+                           np.ascontiguousarray(track[sl]), fc, px, half, table,
+                           np.ascontiguousarray(bore[sl], np.float64),
+                           np.ascontiguousarray(azax[sl], np.float64),
+                           np.ascontiguousarray(elax[sl], np.float64), float(beam_az),
+                           float(beam_el), min_gain, out)
     return out.reshape(np.asarray(pixels).shape[:-1])
