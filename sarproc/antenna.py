@@ -1,4 +1,4 @@
-"""The SAR antenna of ICD section 7: pointing per pulse and the one-way power pattern."""
+"""The SAR antenna of ICD section 7: its pointing per pulse."""
 
 from __future__ import annotations
 
@@ -41,10 +41,3 @@ def antenna_axes(quaternion: np.ndarray, depression_deg: float, look_side: str,
     az -= np.sum(az * bore, axis=1, keepdims=True) * bore
     az /= np.linalg.norm(az, axis=1, keepdims=True)
     return bore, az, np.cross(bore, az)
-
-
-def one_way_pattern(theta_az: np.ndarray, theta_el: np.ndarray, beam_az_rad: float,
-                    beam_el_rad: float) -> np.ndarray:
-    """One-way power pattern ``sinc^2(0.886 theta / beta)`` in each plane (ICD 7)."""
-    return (np.sinc(0.886 * np.asarray(theta_az) / beam_az_rad) ** 2
-            * np.sinc(0.886 * np.asarray(theta_el) / beam_el_rad) ** 2)

@@ -41,7 +41,7 @@ def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.n
                        min_gain: float, out: np.ndarray) -> None:
     """Add the backprojection of pulses ``rc[p]`` (upsampled) to ``out[m]`` at ``pixels[m]``.
 
-    ``tau0[p]`` is the delay of sample 0; ``track[p]`` the smoothed track direction that
+    ``tau0[p]`` is the delay of sample 0; ``track[p]`` the smoothed unit track direction that
     squint is measured from; ``win_table`` samples the azimuth window on [-0.5, 0.5]
     uniformly; pulses with ``|squint| > half_angle`` are left out. With ``beam_az > 0``
     each contribution is divided by the antenna's one-way power pattern towards the pixel
@@ -58,8 +58,7 @@ def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.n
             dy = x1 - apc[p, 1]
             dz = x2 - apc[p, 2]
             r_tx = np.sqrt(dx * dx + dy * dy + dz * dz)
-            vn = np.sqrt(track[p, 0] ** 2 + track[p, 1] ** 2 + track[p, 2] ** 2)
-            s = (dx * track[p, 0] + dy * track[p, 1] + dz * track[p, 2]) / (r_tx * vn)
+            s = (dx * track[p, 0] + dy * track[p, 1] + dz * track[p, 2]) / r_tx
             squint = np.arcsin(min(1.0, max(-1.0, s)))
             if abs(squint) > half_angle:
                 continue
@@ -149,6 +148,7 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
     # instantaneous velocity by degrees, which must not open holes in the aperture.
     track = uniform_filter1d(np.asarray(vel, np.float64), size=min(len(vel), smooth_pulses),
                              axis=0, mode="nearest")
+    track /= np.linalg.norm(track, axis=1, keepdims=True)
     out = np.zeros(px.shape[0], dtype=np.complex128)
     table = window_weights(azimuth_window, np.linspace(-0.5, 0.5, 2001))
     half = np.deg2rad(integration_angle_deg) / 2
