@@ -149,6 +149,20 @@ class Dem:
     dlon_deg: float
     height: np.ndarray
 
+    def height_at(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+        """Bilinearly interpolated heights; NaN outside the grid."""
+        fy = (np.asarray(lat_deg, np.float64) - self.lat0_deg) / self.dlat_deg
+        fx = (np.asarray(lon_deg, np.float64) - self.lon0_deg) / self.dlon_deg
+        ny, nx = self.height.shape
+        inside = (fy >= 0) & (fy <= ny - 1) & (fx >= 0) & (fx <= nx - 1)
+        iy = np.clip(np.floor(fy).astype(np.int64), 0, max(ny - 2, 0))
+        ix = np.clip(np.floor(fx).astype(np.int64), 0, max(nx - 2, 0))
+        wy, wx = fy - iy, fx - ix
+        g = self.height
+        h = ((1 - wy) * ((1 - wx) * g[iy, ix] + wx * g[iy, ix + 1])
+             + wy * ((1 - wx) * g[iy + 1, ix] + wx * g[iy + 1, ix + 1]))
+        return np.where(inside, h, np.nan)
+
 
 def intersect(origin: np.ndarray, direction: np.ndarray, height: float | np.ndarray = 0.0,
               dem: Dem | None = None) -> np.ndarray:

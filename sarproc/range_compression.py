@@ -2,10 +2,13 @@
 
 Output sample ``k`` of a compressed echo lies at the same delay as raw sample ``k``
 (``window_start_ticks / fs + k / fs`` after the transmit time): the filter is aligned on
-the chirp's centre. Spectral weighting (``rect``, ``hamming``, ``taylor:NBAR:SLL_DB``)
-spans the chirp bandwidth, the receiver attenuation is added back, and a per-channel
-delay is removed by a linear phase. Amplitudes are normalised so that a point echo of
-amplitude ``a`` compresses to a peak of ``a`` times the window's mean.
+the chirp's centre. Inside the chirp bandwidth the filter equalises the reference's
+spectrum (``W conj(R) / |R|^2``), so that the Fresnel ripple of a finite chirp does not
+raise the side lobes and the compressed spectrum is exactly the chosen window (``rect``,
+``hamming``, ``taylor:NBAR:SLL_DB``); the receiver attenuation is added back, and a
+per-channel delay is removed by a linear phase. Amplitudes are normalised so that a
+point echo of amplitude ``a`` (samples ``a * reference``) compresses to a peak of ``a``
+times the window's mean.
 """
 
 from __future__ import annotations
@@ -42,7 +45,13 @@ def matched_filter(reference: np.ndarray, centre: int, n_samples: int, fs: float
     ref = np.zeros(n_fft, dtype=np.complex128)
     ref[: reference.size] = reference
     f = scipy.fft.fftfreq(n_fft, 1.0 / fs)
-    h = np.conj(scipy.fft.fft(ref)) / np.sum(np.abs(reference) ** 2)
+    spec = scipy.fft.fft(ref)
+    band = np.abs(f) <= 0.5 * bandwidth_hz
+    p = np.abs(spec) ** 2
+    floor = 1e-3 * p[band].max() if band.any() else 1.0
+    # inverse filter in the band, normalised so that the compressed spectrum is the
+    # window and the peak the window's mean (ifft divides by n_fft)
+    h = np.conj(spec) / np.maximum(p, floor) * (n_fft / max(int(band.sum()), 1))
     # delay the correlation by the reference's centre (peak at the echo's centre) and
     # advance it by the channel's own delay, both as linear phases
     h *= np.exp(2j * np.pi * f * (channel_delay_s - centre / fs))
@@ -52,12 +61,20 @@ def matched_filter(reference: np.ndarray, centre: int, n_samples: int, fs: float
 
 def compress(echoes: np.ndarray, filt: np.ndarray, n_fft: int,
              rx_attenuation_db: np.ndarray | float = 0.0) -> np.ndarray:
-    """Range-compress echoes (pulses, samples) with a filter from :func:`matched_filter`."""
+    """Range-compress echoes (pulses, samples) with a filter from :func:`matched_filter`.
+
+    Single precision throughout (the ADC counts are 16-bit): one forward FFT, the product
+    with the filter in place, one inverse FFT in place, the attenuation restored on the
+    kept samples.
+    """
     e = np.asarray(echoes)
     n = e.shape[-1]
-    spec = scipy.fft.fft(e, n_fft, axis=-1, workers=-1)
-    out = scipy.fft.ifft(spec * filt, axis=-1, workers=-1)[..., :n]
+    spec = scipy.fft.fft(e.astype(np.complex64, copy=False), n_fft, axis=-1, workers=-1)
+    spec *= filt.astype(np.complex64, copy=False)
+    out = scipy.fft.ifft(spec, axis=-1, workers=-1, overwrite_x=True)[..., :n]
     gain = 10 ** (np.asarray(rx_attenuation_db, dtype=np.float64) / 20)
     if gain.ndim:
         gain = gain.reshape(gain.shape + (1,) * (out.ndim - gain.ndim))
-    return (out * gain).astype(np.complex64)
+    if np.any(gain != 1.0):
+        out *= gain.astype(np.float32)
+    return out

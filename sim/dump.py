@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,8 @@ def _corrupt_sync(item: Item) -> Item:
 
 
 def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
-             duration_s: float | None = None, faults: str | None = None) -> Path:
+             duration_s: float | None = None, faults: str | None = None,
+             overrides: dict[str, Any] | None = None) -> Path:
     """Write a simulated dump and its truth.
 
     Parameters
@@ -111,6 +113,10 @@ def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
         Flight time recorded; default the scenario's.
     faults : str, optional
         Fault spec (:class:`sim.faults.FaultSpec`).
+    overrides : dict, optional
+        Fields of the scenario's :class:`sim.scenarios.ScenarioConfig` to change, for
+        dedicated cases (for example ``{"clutter": False, "nesz_db": -150.0}`` for a
+        point-target-only image, or ``{"turbulence": CALM}``).
 
     Returns
     -------
@@ -121,6 +127,11 @@ def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
         raise ValueError(f"unknown scenario {scenario!r}; choose from {', '.join(SCENARIOS)}")
     spec = FaultSpec.parse(faults)
     cfg: ScenarioConfig = SCENARIO_CONFIGS[scenario]
+    if overrides:
+        unknown = set(overrides) - {f.name for f in fields(ScenarioConfig)}
+        if unknown:
+            raise ValueError(f"unknown scenario settings: {', '.join(sorted(unknown))}")
+        cfg = replace(cfg, **overrides)
     duration = cfg.duration_s if duration_s is None else float(duration_s)
     if not 0 < duration <= 3600:
         raise ValueError("duration must be in (0, 3600] s")

@@ -53,6 +53,7 @@ class ScenarioConfig:
     imbalance_db: float = 0.0
     imbalance_deg: float = 0.0
     scene: str = "demo"
+    clutter: bool = True
     n_spatial: int = 16
     n_spectral: int = 600
     integration_s: float = 0.05
@@ -161,6 +162,8 @@ def build_scene(cfg: ScenarioConfig, flight: AnalyticFlight, desc: dict[str, Any
         scene.point_s = np.array([s for _, _, s, _ in pts])
         scene.point_kind = [k for _, _, _, k in pts]
     spacing = 2.0
+    if not cfg.clutter:
+        return scene
     if cfg.scene == "demo":
         cmap = np.ones((20, 20), np.uint8)  # 40 m of forest at the centre
         add_patch(scene, centre, along, across, cmap, spacing, rng)

@@ -1,0 +1,69 @@
+"""The ``sar`` section of the run configuration (YAML or CLI), validated.
+
+Unknown keys are errors, so a misspelt option never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sarproc.windows import parse_window
+
+_Pol = Literal["HH", "HV", "VH", "VV"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GridConfig(_Strict):
+    """``sar.grid``: the geocoded map grid."""
+
+    epsg: int | None = Field(None, description="projected CRS; default the UTM zone")
+    bounds: tuple[float, float, float, float] | None = Field(
+        None, description="xmin, ymin, xmax, ymax in the grid's metres; default the swath")
+    spacing_m: float = Field(1.0, gt=0, le=1000)
+
+    @field_validator("bounds")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float, float, float] | None
+                 ) -> tuple[float, float, float, float] | None:
+        if v is not None and not (v[2] > v[0] and v[3] > v[1]):
+            raise ValueError("bounds must be xmin, ymin, xmax, ymax with xmax > xmin and "
+                             "ymax > ymin")
+        return v
+
+
+class SarConfig(_Strict):
+    """``sar``: focusing parameters."""
+
+    algorithm: Literal["backprojection", "ffbp"] = "backprojection"
+    range_window: str = "rect"
+    azimuth_window: str = "rect"
+    integration_angle_deg: float = Field(3.0, gt=0, lt=90)
+    grid: GridConfig = Field(default_factory=GridConfig)
+    reference_height_m: float = Field(0.0, ge=-500, le=9000)
+    dem: str | None = Field(None, description="DEM file (.npz: lat0_deg, lon0_deg, "
+                                              "dlat_deg, dlon_deg, height)")
+    replica: Literal["recorded", "ideal"] = "recorded"
+    antenna_pattern: bool = Field(True, description="divide out the antenna pattern over "
+                                                    "the aperture")
+    bands: list[int] | None = None
+    polarisations: list[_Pol] | None = None
+    upsample: int = Field(16, ge=2, le=64)
+    tile_px: int = Field(256, ge=16, le=4096)
+    block_pulses: int = Field(512, ge=16, le=65536)
+
+    @field_validator("range_window", "azimuth_window")
+    @classmethod
+    def _window(cls, v: str) -> str:
+        parse_window(v)
+        return v
+
+    @model_validator(mode="after")
+    def _dem_or_height(self) -> SarConfig:
+        if self.dem is not None and self.reference_height_m != 0.0:
+            raise ValueError("give sar.reference_height_m or sar.dem, not both")
+        return self

@@ -1,0 +1,194 @@
+"""Focusing of one band and polarisation from L0 onto a map grid, in bounded memory.
+
+Two passes over the channel: range compression of blocks of pulses into a scratch
+dataset (same size as the echoes), then tiles of the map grid, each backprojected from
+the pulses whose squint reaches it and the range samples its delays need (a crop,
+upsampled). Memory is that of one block of echoes, or one tile's pulses times its range
+crop, whichever is larger, whatever the flight line's length.
+
+Pixel values are normalised so that a point target's pixel equals its range-compressed
+peak amplitude (ADC counts with the receiver attenuation restored) times the mean
+azimuth window weight, i.e. divided by the number of pulses that a full aperture at the
+pixel's range holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import h5py
+import numpy as np
+
+from flightlog.descriptor import FlightDescriptor
+from flightlog.geolocate import Dem
+from sarproc.antenna import antenna_axes
+from sarproc.backprojection import (
+    C_LIGHT,
+    backproject_kernel,
+    pulse_span,
+    reference_track,
+    upsample,
+)
+from sarproc.config import SarConfig
+from sarproc.grid import MapGrid
+from sarproc.l0 import L0Channel, read_channel, read_replica
+from sarproc.range_compression import compress, ideal_chirp, matched_filter, replica_reference
+from sarproc.windows import window_weights
+
+_MARGIN = 48  # samples kept either side of a tile's range crop before upsampling
+
+
+@dataclass
+class ChannelGeometry:
+    """What the tiles of one channel share."""
+
+    l0: L0Channel
+    use: np.ndarray  # indices of valid pulses
+    track: np.ndarray  # reference-track direction of the valid pulses
+    tau0: np.ndarray  # delay of sample 0, valid pulses
+    fs: float
+    fc: float
+    pulse_spacing_m: float
+    axes: np.ndarray  # (n, 3, 3) antenna axes of the valid pulses (zeros: no pattern)
+    beam_az: float  # radians; 0 when the pattern is not compensated
+    beam_el: float
+
+
+def range_reference(l0: h5py.File, desc: FlightDescriptor, band_id: int, pol: str,
+                    cfg: SarConfig, gps_mid: float) -> tuple[np.ndarray, int, str]:
+    """The matched-filter reference of a channel: recorded replica or ideal chirp."""
+    assert desc.sar is not None
+    band = next(b for b in desc.sar.bands if b.id == band_id)
+    if cfg.replica == "recorded":
+        rep = read_replica(l0, band_id, pol[0], gps_mid)
+        if rep is not None and np.any(rep):
+            ref, centre = replica_reference(rep)
+            return ref, centre, "recorded"
+    ref, centre = ideal_chirp(band.bandwidth_hz, band.chirp_duration_s, band.chirp_rate_sign,
+                              desc.sar.adc_sampling_rate_hz)
+    return ref, centre, "ideal"
+
+
+def compress_channel(l0: h5py.File, desc: FlightDescriptor, band_id: int, pol: str,
+                     cfg: SarConfig, scratch: h5py.Group) -> tuple[h5py.Dataset, str]:
+    """Range-compress a channel into ``scratch['rc']``; returns it and the reference kind.
+
+    The echoes are read and compressed ``cfg.block_pulses`` at a time.
+    """
+    assert desc.sar is not None
+    band = next(b for b in desc.sar.bands if b.id == band_id)
+    ch = read_channel(l0, band_id, pol)
+    echo = l0[f"band{band_id}/{pol}/echo"]
+    n = echo.shape[1]
+    fs = desc.sar.adc_sampling_rate_hz
+    ref, centre, kind = range_reference(l0, desc, band_id, pol, cfg,
+                                        float(np.median(ch.gps_time)))
+    delays = {str(k): float(v) for k, v in desc.sar.antenna.channel_delay_s.items()}
+    filt, nf = matched_filter(ref, centre, n, fs, band.bandwidth_hz, cfg.range_window,
+                              delays.get(pol, 0.0))
+    rc = scratch.create_dataset("rc", shape=echo.shape, dtype=np.complex64,
+                                chunks=(min(64, max(1, echo.shape[0])), max(1, n)))
+    for p0 in range(0, echo.shape[0], cfg.block_pulses):
+        sl = slice(p0, min(echo.shape[0], p0 + cfg.block_pulses))
+        rc[sl] = compress(echo[sl], filt, nf, ch.rx_attenuation_db[sl])
+    return rc, kind
+
+
+def channel_geometry(l0: h5py.File, desc: FlightDescriptor, band_id: int,
+                     pol: str, antenna_pattern: bool = True) -> ChannelGeometry:
+    """Valid pulses, reference track, timing and antenna axes of a channel."""
+    assert desc.sar is not None
+    ch = read_channel(l0, band_id, pol)
+    use = np.flatnonzero(ch.valid & ch.present)
+    if use.size < 2:
+        raise ValueError(f"band {band_id} {pol}: fewer than two valid pulses")
+    band = next(b for b in desc.sar.bands if b.id == band_id)
+    fs = desc.sar.adc_sampling_rate_hz
+    apc = ch.position[use]
+    step = np.linalg.norm(apc[-1] - apc[0]) / max(use[-1] - use[0], 1)
+    ant = desc.sar.antenna
+    if antenna_pattern:
+        bs = ant.boresight_deg
+        axes = np.stack(antenna_axes(ch.quaternion[use], ant.depression_deg,
+                                     desc.sar.look_side, (bs.roll, bs.pitch, bs.yaw),
+                                     (float(desc.nav.imu_to_body_deg[0]),
+                                      float(desc.nav.imu_to_body_deg[1]),
+                                      float(desc.nav.imu_to_body_deg[2]))), axis=1)
+        beams = (np.deg2rad(ant.azimuth_beamwidth_deg), np.deg2rad(ant.elevation_beamwidth_deg))
+    else:
+        axes, beams = np.zeros((use.size, 3, 3)), (0.0, 0.0)
+    return ChannelGeometry(ch, use, reference_track(apc), ch.window_start_ticks[use] / fs,
+                           fs, band.center_frequency_hz, float(step),
+                           np.ascontiguousarray(axes), float(beams[0]), float(beams[1]))
+
+
+def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.ndarray,
+               cfg: SarConfig) -> np.ndarray:
+    """Backproject one tile of ECEF pixels (rows, cols, 3), normalised (module doc)."""
+    sin_half = float(np.sin(np.deg2rad(cfg.integration_angle_deg) / 2))
+    ny, nx = pixels.shape[:2]
+    corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1]]
+    apc = geo.l0.position[geo.use]
+    vel = geo.l0.velocity[geo.use]
+    a, b = pulse_span(apc, geo.track, corners, sin_half)
+    out = np.zeros(ny * nx, np.complex128)
+    if b - a < 2:
+        return out.reshape(ny, nx)
+    rows = geo.use[a:b]
+    # range crop: delays of the tile's corners and centre over the span, plus margins
+    probe = np.concatenate([corners, pixels[ny // 2, nx // 2][None]])
+    sel = np.unique(np.linspace(a, b - 1, 9).astype(int))
+    dist = np.linalg.norm(probe[None] - apc[sel][:, None], axis=2)
+    diag = np.linalg.norm(pixels[0, 0] - pixels[-1, -1])
+    r_lo, r_hi = dist.min() - diag, dist.max() + diag
+    tau0 = geo.tau0[a:b]
+    n = rc.shape[1]
+    k0 = max(int(np.floor((2 * r_lo / C_LIGHT - tau0.max()) * geo.fs)) - _MARGIN, 0)
+    k1 = min(int(np.ceil((2 * r_hi / C_LIGHT - tau0.min()) * geo.fs)) + _MARGIN, n)
+    if k1 - k0 < 4:
+        return out.reshape(ny, nx)
+    table = window_weights(cfg.azimuth_window, np.linspace(-0.5, 0.5, 2001))
+    px = np.ascontiguousarray(pixels.reshape(-1, 3), np.float64)
+    step = max(1, cfg.block_pulses)
+    for j0 in range(0, rows.size, step):
+        rsel = rows[j0 : j0 + step]
+        data = np.asarray(rc[rsel[0] : rsel[-1] + 1, k0:k1])[rsel - rsel[0]]
+        up = upsample(data, cfg.upsample)
+        sl = slice(a + j0, a + j0 + rsel.size)
+        backproject_kernel(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
+                           geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
+                           np.ascontiguousarray(vel[sl]),
+                           np.ascontiguousarray(geo.track[sl]), geo.fc, px, sin_half, table,
+                           geo.axes[sl], geo.beam_az, geo.beam_el, 0.1, out)
+    # normalise by the pulses of a full aperture at each pixel's range from the track
+    mid = (a + b) // 2
+    d = px - apc[mid]
+    perp = np.linalg.norm(np.cross(d, geo.track[mid]), axis=1)
+    n_full = 2 * sin_half * perp / geo.pulse_spacing_m
+    mean_w = float(np.mean(window_weights(cfg.azimuth_window,
+                                          np.linspace(-0.5, 0.5, 1001))))
+    return (out / (n_full * mean_w)).reshape(ny, nx)
+
+
+def focus_channel(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, grid: MapGrid,
+                  cfg: SarConfig, write: Callable[[slice, slice, np.ndarray], None],
+                  dem: Dem | None = None,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """Focus a channel tile by tile onto ``grid``; ``write(rows, cols, tile)`` stores each.
+
+    Returns the number of tiles that received pulses.
+    """
+    t = cfg.tile_px
+    done = 0
+    for r0 in range(0, grid.ny, t):
+        for c0 in range(0, grid.nx, t):
+            rs, cs = slice(r0, min(grid.ny, r0 + t)), slice(c0, min(grid.nx, c0 + t))
+            pixels = grid.ecef(rs, cs, cfg.reference_height_m, dem)
+            tile = focus_tile(rc, geo, pixels, cfg)
+            if np.any(tile):
+                done += 1
+            write(rs, cs, tile.astype(np.complex64))
+            if progress is not None:
+                progress(1)
+    return done

@@ -1,0 +1,115 @@
+"""Geocoded map grids for focusing: a projected CRS (UTM by default), bounds and spacing.
+
+Pixel ``(i, j)`` of a :class:`MapGrid` has its centre at ``x = xmin + (j + 0.5) dx`` and
+``y = ymax - (i + 0.5) dy`` (north up, as GDAL and NISAR's GSLC lay rasters out); its
+height is the reference height or the DEM's. :func:`swath_bounds` gives the default
+bounds: the ground between the near and far edges of the echo window along the flown
+track.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from flightlog.geodesy import (
+    ecef_to_geodetic,
+    geodetic_to_ecef,
+    pyproj_transformer,
+    utm_epsg,
+)
+from flightlog.geolocate import Dem
+
+
+@dataclass(frozen=True)
+class MapGrid:
+    """A north-up raster in a projected CRS.
+
+    Attributes
+    ----------
+    epsg : int
+        EPSG code of the projected CRS (metres).
+    xmin, ymax : float
+        Outer corner (upper left) of the raster, metres.
+    spacing : float
+        Pixel size in x and y, metres.
+    nx, ny : int
+        Raster width and height.
+    """
+
+    epsg: int
+    xmin: float
+    ymax: float
+    spacing: float
+    nx: int
+    ny: int
+
+    @classmethod
+    def from_bounds(cls, epsg: int, bounds: tuple[float, float, float, float],
+                    spacing: float) -> MapGrid:
+        """The grid covering ``(xmin, ymin, xmax, ymax)`` with pixels of ``spacing`` m."""
+        xmin, ymin, xmax, ymax = (float(b) for b in bounds)
+        if not (xmax > xmin and ymax > ymin and spacing > 0):
+            raise ValueError(f"empty grid: bounds {bounds}, spacing {spacing}")
+        nx = int(np.ceil((xmax - xmin) / spacing - 1e-9))
+        ny = int(np.ceil((ymax - ymin) / spacing - 1e-9))
+        return cls(int(epsg), xmin, ymax, float(spacing), nx, ny)
+
+    @property
+    def x(self) -> np.ndarray:
+        """Pixel-centre x coordinates (columns), metres."""
+        return self.xmin + (np.arange(self.nx) + 0.5) * self.spacing
+
+    @property
+    def y(self) -> np.ndarray:
+        """Pixel-centre y coordinates (rows, decreasing), metres."""
+        return self.ymax - (np.arange(self.ny) + 0.5) * self.spacing
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Outer bounds ``(xmin, ymin, xmax, ymax)``."""
+        return (self.xmin, self.ymax - self.ny * self.spacing,
+                self.xmin + self.nx * self.spacing, self.ymax)
+
+    def ecef(self, rows: slice, cols: slice, height_m: float = 0.0,
+             dem: Dem | None = None) -> np.ndarray:
+        """ECEF positions (n_rows, n_cols, 3) of a window of pixels on the ground."""
+        xx, yy = np.meshgrid(self.x[cols], self.y[rows])
+        lon, lat = pyproj_transformer(self.epsg, 4326).transform(xx, yy)
+        h = (np.full(np.shape(lat), float(height_m)) if dem is None
+             else dem.height_at(lat, lon))
+        return geodetic_to_ecef(np.deg2rad(lat), np.deg2rad(lon), h)
+
+    def attrs(self) -> dict[str, object]:
+        """JSON-ready description."""
+        return {"epsg": self.epsg, "bounds": list(self.bounds), "spacing_m": self.spacing,
+                "shape": [self.ny, self.nx]}
+
+
+def swath_bounds(apc: np.ndarray, track: np.ndarray, look_side: str,
+                 slant_near_m: float, slant_far_m: float, height_m: float,
+                 epsg: int | None = None) -> tuple[int, tuple[float, float, float, float]]:
+    """EPSG and bounds of the illuminated swath: near to far slant range along the track.
+
+    The ground points at the near and far slant ranges, perpendicular to the track on the
+    look side, at the first and last pulse, bound the swath.
+    """
+    pts = []
+    for k in (0, apc.shape[0] // 2, apc.shape[0] - 1):
+        a, d = apc[k], track[k]
+        lat, lon, h = (float(v) for v in ecef_to_geodetic(a))
+        up = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+        side = np.cross(d, up) if look_side == "right" else np.cross(up, d)
+        depth = h - height_m
+        for r in (slant_near_m, slant_far_m):
+            g = np.sqrt(max(r * r - depth * depth, 0.0))
+            p = a + g * side - depth * up
+            pl, plo, _ = ecef_to_geodetic(p)
+            pts.append((float(np.rad2deg(pl)), float(np.rad2deg(plo))))
+    lat_c = float(np.mean([p[0] for p in pts]))
+    lon_c = float(np.mean([p[1] for p in pts]))
+    code = int(epsg) if epsg is not None else utm_epsg(lat_c, lon_c)
+    tr = pyproj_transformer(4326, code)
+    xs, ys = tr.transform([p[1] for p in pts], [p[0] for p in pts])
+    return code, (float(np.min(xs)), float(np.min(ys)), float(np.max(xs)), float(np.max(ys)))
