@@ -212,3 +212,220 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
                            table, np.ascontiguousarray(axes[sl], np.float64), float(beam_az),
                            float(beam_el), min_gain, out)
     return out.reshape(np.asarray(pixels).shape[:-1])
+
+
+# --- tiled kernel ------------------------------------------------------------------------
+# Per pulse and sub-tile, the geometry is computed once in float64 at the sub-tile's
+# centre; each pixel's ranges follow from a third-order expansion in its offset d from
+# the centre (|w + d| - |w| = du + D / (2 r) - du D / (2 r^2), du = d.u, D = |d|^2 - du^2;
+# the next term is below h^4 / (8 r^3), h the sub-tile's half-diagonal), its squint and
+# antenna angles from the same offsets, and the carrier phase of the offset from a
+# polynomial sine and cosine. The pixel loop has no branch, so it vectorises.
+
+_TWO_OVER_PI = 0.6366197723675814
+_PI2_HI = 1.5707963267341256
+_PI2_LO = 6.077100506506192e-11
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def _sincos(x: float) -> tuple[float, float]:
+    """Sine and cosine to about 1e-15 relative for |x| below 1e6 (branch-free)."""
+    q = np.floor(x * _TWO_OVER_PI + 0.5)
+    r = (x - q * _PI2_HI) - q * _PI2_LO
+    z = r * r
+    s = r + r * z * (-1.66666666666666324348e-01 + z * (8.33333333332248946124e-03 + z * (
+        -1.98412698298579493134e-04 + z * (2.75573137070700676789e-06 + z * (
+            -2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)))))
+    c = 1.0 - 0.5 * z + z * z * (4.16666666666666019037e-02 + z * (
+        -1.38888888888741095749e-03 + z * (2.48015872894767294178e-05 + z * (
+            -2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * (
+                -1.13596475577881948265e-11))))))
+    k = q - 4.0 * np.floor(q * 0.25)  # quadrant 0..3
+    odd = k - 2.0 * np.floor(k * 0.5)  # 1 in quadrants 1 and 3
+    s1 = s * (1.0 - odd) + c * odd
+    c1 = c * (1.0 - odd) - s * odd
+    sgn = 1.0 - 2.0 * (k >= 2.0)
+    return s1 * sgn, c1 * sgn
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def _atan(x: float) -> float:
+    """Arctangent (Cephes atan reduction and polynomial, ~1e-16 on the reduced range)."""
+    ax = abs(x)
+    big = ax > 2.414213562373095
+    mid = (ax > 0.4142135623730950) & ~big
+    y0 = np.pi / 2 * big + np.pi / 4 * mid
+    xr = -1.0 / max(ax, 1e-300) if big else ((ax - 1.0) / (ax + 1.0) if mid else ax)
+    z = xr * xr
+    p = ((((-8.750608600031904122785e-01 * z - 1.615753718733365076637e1) * z
+           - 7.500855792314704667340e1) * z - 1.228866684490136173410e2) * z
+         - 6.485021904942025371773e1)
+    qd = (((((z + 2.485846490142306297962e1) * z + 1.650270098316988542046e2) * z
+            + 4.328810604912902668951e2) * z + 4.853903996359136964868e2) * z
+          + 1.945506571482613964425e2)
+    y = y0 + xr + xr * z * p / qd
+    return y if x >= 0 else -y
+
+
+_F = np.float32
+_S1, _S2, _S3 = _F(-1.6666654611e-1), _F(8.3321608736e-3), _F(-1.9515295891e-4)
+_C1, _C2, _C3 = _F(4.166664568298827e-2), _F(-1.388731625493765e-3), _F(2.443315711809948e-5)
+_DP1, _DP2, _DP3 = _F(1.5703125), _F(4.837512969970703125e-4), _F(7.54978995489188216e-8)
+_F2PI, _HALF, _ONE, _ZERO = _F(0.6366197723675814), _F(0.5), _F(1.0), _F(0.0)
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def _sincos32(x: np.float32) -> tuple[np.float32, np.float32]:
+    """Single-precision sine and cosine (Cephes sinf/cosf), branch-free, |x| < 1e4."""
+    q = np.floor(x * _F2PI + _HALF)
+    r = ((x - q * _DP1) - q * _DP2) - q * _DP3
+    z = r * r
+    s = r + r * z * (_S1 + z * (_S2 + z * _S3))
+    c = _ONE - _HALF * z + z * z * (_C1 + z * (_C2 + z * _C3))
+    k = q - _F(4.0) * np.floor(q * _F(0.25))
+    odd = k - _F(2.0) * np.floor(k * _HALF)
+    s1 = s * (_ONE - odd) + c * odd
+    c1 = c * (_ONE - odd) - s * odd
+    sgn = _ONE - _F(2.0) * _F(k >= _F(2.0))
+    return s1 * sgn, c1 * sgn
+
+
+@nb.njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def backproject_tiles_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
+                             vel: np.ndarray, track: np.ndarray, fc: float,
+                             centre: np.ndarray, offset: np.ndarray, half_diag: np.ndarray,
+                             sin_half: float, win_table: np.ndarray, axes: np.ndarray,
+                             beam_az: float, beam_el: float, min_gain: float,
+                             out: np.ndarray) -> None:
+    """Backprojection onto sub-tiles: pixel ``i`` of sub-tile ``t`` is at
+    ``centre[t] + offset[t, i]`` (ECEF; ``offset`` float32); adds into ``out[t, i]``.
+
+    Same model as :func:`backproject_kernel` (moving antenna, window uniform in the sine
+    of squint, optional antenna-pattern compensation, linear interpolation of the
+    upsampled lines). The centre geometry is float64, the per-pixel offsets float32.
+    """
+    n_t, n_i = offset.shape[0], offset.shape[1]
+    n_s = rc.shape[1]
+    n_w = win_table.size - 1
+    table = win_table.astype(np.float32)
+    inv_c = 1.0 / C_LIGHT
+    use_beam = beam_az > 0.0
+    ka = 0.886 / beam_az if use_beam else 0.0
+    ke = 0.886 / beam_el if use_beam else 0.0
+    for t in nb.prange(n_t):
+        acc_re = np.zeros(n_i, np.float32)
+        acc_im = np.zeros(n_i, np.float32)
+        dd = np.empty(n_i, np.float32)
+        for i in range(n_i):
+            dd[i] = (offset[t, i, 0] ** 2 + offset[t, i, 1] ** 2 + offset[t, i, 2] ** 2)
+        for p in range(rc.shape[0]):
+            wx = centre[t, 0] - apc[p, 0]
+            wy = centre[t, 1] - apc[p, 1]
+            wz = centre[t, 2] - apc[p, 2]
+            r = np.sqrt(wx * wx + wy * wy + wz * wz)
+            ux, uy, uz = wx / r, wy / r, wz / r
+            sc = ux * track[p, 0] + uy * track[p, 1] + uz * track[p, 2]
+            if abs(sc) > sin_half + 1.5 * half_diag[t] / r:
+                continue
+            tau_c = 2.0 * r * inv_c
+            vx, vy, vz = wx - vel[p, 0] * tau_c, wy - vel[p, 1] * tau_c, wz - vel[p, 2] * tau_c
+            r2 = np.sqrt(vx * vx + vy * vy + vz * vz)
+            tau_c = (r + r2) * inv_c
+            cyc = fc * tau_c
+            s_c, c_c = _sincos32(_F(2.0 * np.pi * (cyc - np.floor(cyc))))
+            # per-pulse constants of the pixel loop, single precision
+            fux, fuy, fuz = _F(ux), _F(uy), _F(uz)
+            fvx, fvy, fvz = _F(vx / r2), _F(vy / r2), _F(vz / r2)
+            hir, hir2 = _F(0.5 / r), _F(0.5 / r2)
+            ir, ir2 = _F(1.0 / r), _F(1.0 / r2)
+            pos_c = _F((tau_c - tau0[p]) * fs_up)
+            kpos = _F(inv_c * fs_up)
+            kph = _F(2.0 * np.pi * fc * inv_c)
+            fr, fscr = _F(r), _F(sc * r)
+            ftx, fty, ftz = _F(track[p, 0]), _F(track[p, 1]), _F(track[p, 2])
+            ksq = _F(n_w / (2.0 * sin_half))
+            fsh = _F(sin_half)
+            nw0 = _F(n_w * 0.5)
+            nwm = _F(n_w - 1e-3)
+            top = _F(n_s - 1)
+            fbx, fby, fbz = _F(axes[p, 0, 0]), _F(axes[p, 0, 1]), _F(axes[p, 0, 2])
+            fax, fay, faz = _F(axes[p, 1, 0]), _F(axes[p, 1, 1]), _F(axes[p, 1, 2])
+            fex, fey, fez = _F(axes[p, 2, 0]), _F(axes[p, 2, 1]), _F(axes[p, 2, 2])
+            wb = _F(wx * axes[p, 0, 0] + wy * axes[p, 0, 1] + wz * axes[p, 0, 2])
+            wa = _F(wx * axes[p, 1, 0] + wy * axes[p, 1, 1] + wz * axes[p, 1, 2])
+            we = _F(wx * axes[p, 2, 0] + wy * axes[p, 2, 1] + wz * axes[p, 2, 2])
+            fka, fke, fmin = _F(ka * np.pi), _F(ke * np.pi), _F(min_gain)
+            cr, ci = c_c, s_c
+            for i in range(n_i):
+                dx, dy, dz = offset[t, i, 0], offset[t, i, 1], offset[t, i, 2]
+                du = dx * fux + dy * fuy + dz * fuz
+                dr1 = du + (dd[i] - du * du) * hir * (_ONE - du * ir)
+                dv = dx * fvx + dy * fvy + dz * fvz
+                dr2 = dv + (dd[i] - dv * dv) * hir2 * (_ONE - dv * ir2)
+                s = (fscr + dx * ftx + dy * fty + dz * ftz) / (fr + dr1)
+                uw = min(max(s * ksq + nw0, _ZERO), nwm)
+                iu = int(uw)
+                wgt = (table[iu] + (uw - _F(iu)) * (table[iu + 1] - table[iu])) * _F(
+                    abs(s) <= fsh)
+                if use_beam:
+                    cb = wb + dx * fbx + dy * fby + dz * fbz
+                    ta = (wa + dx * fax + dy * fay + dz * faz) / cb
+                    te = (we + dx * fex + dy * fey + dz * fez) / cb
+                    # arctangent of the small tangents (|t| < 0.7): odd series to t^11
+                    ta2, te2 = ta * ta, te * te
+                    xa = fka * ta * (_ONE + ta2 * (_F(-1 / 3) + ta2 * (_F(0.2) + ta2 * (
+                        _F(-1 / 7) + ta2 * (_F(1 / 9) + ta2 * _F(-1 / 11))))))
+                    xe = fke * te * (_ONE + te2 * (_F(-1 / 3) + te2 * (_F(0.2) + te2 * (
+                        _F(-1 / 7) + te2 * (_F(1 / 9) + te2 * _F(-1 / 11))))))
+                    sa, _ = _sincos32(xa)
+                    se, _ = _sincos32(xe)
+                    xa = xa + _F(1e-30) * _F(xa == _ZERO)
+                    xe = xe + _F(1e-30) * _F(xe == _ZERO)
+                    ga = sa / xa + _F(xa == _F(1e-30))
+                    ge = se / xe + _F(xe == _F(1e-30))
+                    g = ga * ga * ge * ge
+                    ok = _F((g >= fmin) & (cb > _ZERO) & (abs(ta) < _F(0.7))
+                            & (abs(te) < _F(0.7)))
+                    wgt = wgt * ok / max(g, fmin)
+                dtau = dr1 + dr2
+                pos = pos_c + dtau * kpos
+                k = min(max(int(np.floor(pos)), 0), n_s - 2)
+                f = pos - _F(k)
+                wgt = wgt * _F((pos >= _ZERO) & (pos < top))
+                a = rc[p, k]
+                b = rc[p, k + 1]
+                sr = (a.real + f * (b.real - a.real)) * wgt
+                si = (a.imag + f * (b.imag - a.imag)) * wgt
+                sn, cs = _sincos32(dtau * kph)
+                pr = cr * cs - ci * sn
+                pim = ci * cs + cr * sn
+                acc_re[i] += sr * pr - si * pim
+                acc_im[i] += sr * pim + si * pr
+        for i in range(n_i):
+            out[t, i] += complex(acc_re[i], acc_im[i])
+
+
+def subtiles(pixels: np.ndarray, size: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                          tuple[int, int]]:
+    """Split a (rows, cols, 3) block of ECEF pixels into ``size`` x ``size`` sub-tiles.
+
+    Returns centres (T, 3), offsets (T, size*size, 3), half-diagonals (T,) and the padded
+    shape; :func:`merge_subtiles` undoes it.
+    """
+    ny, nx = pixels.shape[:2]
+    py, px = -(-ny // size) * size, -(-nx // size) * size
+    pad = np.pad(pixels, ((0, py - ny), (0, px - nx), (0, 0)), mode="edge")
+    blocks = pad.reshape(py // size, size, px // size, size, 3).transpose(0, 2, 1, 3, 4)
+    blocks = blocks.reshape(-1, size * size, 3)
+    centre = 0.5 * (blocks.min(axis=1) + blocks.max(axis=1))
+    offset = blocks - centre[:, None, :]
+    half = np.linalg.norm(offset, axis=2).max(axis=1)
+    return centre, np.ascontiguousarray(offset, np.float32), half, (py, px)
+
+
+def merge_subtiles(values: np.ndarray, shape: tuple[int, int], padded: tuple[int, int],
+                   size: int = 16) -> np.ndarray:
+    """Inverse of :func:`subtiles` for the per-pixel values (T, size*size)."""
+    py, px = padded
+    v = values.reshape(py // size, px // size, size, size).transpose(0, 2, 1, 3)
+    return v.reshape(py, px)[: shape[0], : shape[1]]

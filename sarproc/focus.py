@@ -25,9 +25,11 @@ from flightlog.geolocate import Dem
 from sarproc.antenna import antenna_axes
 from sarproc.backprojection import (
     C_LIGHT,
-    backproject_kernel,
+    backproject_tiles_kernel,
+    merge_subtiles,
     pulse_span,
     reference_track,
+    subtiles,
     upsample,
 )
 from sarproc.config import SarConfig
@@ -37,6 +39,8 @@ from sarproc.range_compression import compress, ideal_chirp, matched_filter, rep
 from sarproc.windows import window_weights
 
 _MARGIN = 48  # samples kept either side of a tile's range crop before upsampling
+SUBTILE = 16  # pixels per side of the kernel's sub-tiles (range expansion about the centre)
+MIN_GAIN = 0.1  # pulses that see a pixel below this one-way antenna gain are left out
 
 
 @dataclass
@@ -132,9 +136,8 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     apc = geo.l0.position[geo.use]
     vel = geo.l0.velocity[geo.use]
     a, b = pulse_span(apc, geo.track, corners, sin_half)
-    out = np.zeros(ny * nx, np.complex128)
     if b - a < 2:
-        return out.reshape(ny, nx)
+        return np.zeros((ny, nx), np.complex128)
     rows = geo.use[a:b]
     # range crop: delays of the tile's corners and centre over the span, plus margins
     probe = np.concatenate([corners, pixels[ny // 2, nx // 2][None]])
@@ -147,20 +150,24 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     k0 = max(int(np.floor((2 * r_lo / C_LIGHT - tau0.max()) * geo.fs)) - _MARGIN, 0)
     k1 = min(int(np.ceil((2 * r_hi / C_LIGHT - tau0.min()) * geo.fs)) + _MARGIN, n)
     if k1 - k0 < 4:
-        return out.reshape(ny, nx)
+        return np.zeros((ny, nx), np.complex128)
     table = window_weights(cfg.azimuth_window, np.linspace(-0.5, 0.5, 2001))
     px = np.ascontiguousarray(pixels.reshape(-1, 3), np.float64)
+    centre, offset, half_diag, padded = subtiles(pixels, SUBTILE)
+    acc = np.zeros(offset.shape[:2], np.complex128)
     step = max(1, cfg.block_pulses)
     for j0 in range(0, rows.size, step):
         rsel = rows[j0 : j0 + step]
         data = np.asarray(rc[rsel[0] : rsel[-1] + 1, k0:k1])[rsel - rsel[0]]
         up = upsample(data, cfg.upsample)
         sl = slice(a + j0, a + j0 + rsel.size)
-        backproject_kernel(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
-                           geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
-                           np.ascontiguousarray(vel[sl]),
-                           np.ascontiguousarray(geo.track[sl]), geo.fc, px, sin_half, table,
-                           geo.axes[sl], geo.beam_az, geo.beam_el, 0.1, out)
+        backproject_tiles_kernel(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
+                                 geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
+                                 np.ascontiguousarray(vel[sl]),
+                                 np.ascontiguousarray(geo.track[sl]), geo.fc, centre, offset,
+                                 half_diag, sin_half, table, geo.axes[sl], geo.beam_az,
+                                 geo.beam_el, MIN_GAIN, acc)
+    out = merge_subtiles(acc, (ny, nx), padded, SUBTILE).ravel()
     # normalise by the pulses of a full aperture at each pixel's range from the track
     mid = (a + b) // 2
     d = px - apc[mid]
