@@ -222,51 +222,6 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
 # antenna angles from the same offsets, and the carrier phase of the offset from a
 # polynomial sine and cosine. The pixel loop has no branch, so it vectorises.
 
-_TWO_OVER_PI = 0.6366197723675814
-_PI2_HI = 1.5707963267341256
-_PI2_LO = 6.077100506506192e-11
-
-
-@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
-def _sincos(x: float) -> tuple[float, float]:
-    """Sine and cosine to about 1e-15 relative for |x| below 1e6 (branch-free)."""
-    q = np.floor(x * _TWO_OVER_PI + 0.5)
-    r = (x - q * _PI2_HI) - q * _PI2_LO
-    z = r * r
-    s = r + r * z * (-1.66666666666666324348e-01 + z * (8.33333333332248946124e-03 + z * (
-        -1.98412698298579493134e-04 + z * (2.75573137070700676789e-06 + z * (
-            -2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)))))
-    c = 1.0 - 0.5 * z + z * z * (4.16666666666666019037e-02 + z * (
-        -1.38888888888741095749e-03 + z * (2.48015872894767294178e-05 + z * (
-            -2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * (
-                -1.13596475577881948265e-11))))))
-    k = q - 4.0 * np.floor(q * 0.25)  # quadrant 0..3
-    odd = k - 2.0 * np.floor(k * 0.5)  # 1 in quadrants 1 and 3
-    s1 = s * (1.0 - odd) + c * odd
-    c1 = c * (1.0 - odd) - s * odd
-    sgn = 1.0 - 2.0 * (k >= 2.0)
-    return s1 * sgn, c1 * sgn
-
-
-@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
-def _atan(x: float) -> float:
-    """Arctangent (Cephes atan reduction and polynomial, ~1e-16 on the reduced range)."""
-    ax = abs(x)
-    big = ax > 2.414213562373095
-    mid = (ax > 0.4142135623730950) & ~big
-    y0 = np.pi / 2 * big + np.pi / 4 * mid
-    xr = -1.0 / max(ax, 1e-300) if big else ((ax - 1.0) / (ax + 1.0) if mid else ax)
-    z = xr * xr
-    p = ((((-8.750608600031904122785e-01 * z - 1.615753718733365076637e1) * z
-           - 7.500855792314704667340e1) * z - 1.228866684490136173410e2) * z
-         - 6.485021904942025371773e1)
-    qd = (((((z + 2.485846490142306297962e1) * z + 1.650270098316988542046e2) * z
-            + 4.328810604912902668951e2) * z + 4.853903996359136964868e2) * z
-          + 1.945506571482613964425e2)
-    y = y0 + xr + xr * z * p / qd
-    return y if x >= 0 else -y
-
-
 _F = np.float32
 _S1, _S2, _S3 = _F(-1.6666654611e-1), _F(8.3321608736e-3), _F(-1.9515295891e-4)
 _C1, _C2, _C3 = _F(4.166664568298827e-2), _F(-1.388731625493765e-3), _F(2.443315711809948e-5)
@@ -297,8 +252,10 @@ def backproject_tiles_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc
                              sin_half: float, win_table: np.ndarray, axes: np.ndarray,
                              beam_az: float, beam_el: float, min_gain: float,
                              out: np.ndarray) -> None:
-    """Backprojection onto sub-tiles: pixel ``i`` of sub-tile ``t`` is at
-    ``centre[t] + offset[t, i]`` (ECEF; ``offset`` float32); adds into ``out[t, i]``.
+    """Backprojection onto sub-tiles; adds into ``out[t, i]``.
+
+    Pixel ``i`` of sub-tile ``t`` is at ``centre[t] + offset[t, i]`` (ECEF; ``offset``
+    float32).
 
     Same model as :func:`backproject_kernel` (moving antenna, window uniform in the sine
     of squint, optional antenna-pattern compensation, linear interpolation of the
