@@ -31,11 +31,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="suites to run (default: all)")
     parser.add_argument("--size-mib", type=int, default=1024,
                         help="stream size of the ingest benchmark")
+    parser.add_argument("--sar-grid", type=int, default=4096,
+                        help="side of the fast-path grid of the sar benchmark")
     args = parser.parse_args(argv)
     results: list[Result] = []
     for name in args.suites or list(SUITES):
         if name == "ingest":
             results += SUITES[name](args.size_mib)
+        elif name == "sar":
+            results += SUITES[name](args.sar_grid)
         else:
             results += SUITES[name]()
     facts = machine_facts()

@@ -25,12 +25,15 @@ C_LIGHT = 299_792_458.0
 def upsample(rc: np.ndarray, factor: int) -> np.ndarray:
     """Band-limited upsampling of range-compressed lines by ``factor`` (FFT zero padding)."""
     n = rc.shape[-1]
-    spec = scipy.fft.fft(rc, axis=-1, workers=-1)
+    spec = scipy.fft.fft(np.asarray(rc, np.complex64), axis=-1, workers=-1)
     half = n // 2
-    big = np.zeros(rc.shape[:-1] + (n * factor,), dtype=np.complex128)
+    big = np.zeros(rc.shape[:-1] + (n * factor,), dtype=np.complex64)
     big[..., :half] = spec[..., :half]
     big[..., -(n - half):] = spec[..., half:]
-    return (scipy.fft.ifft(big, axis=-1, workers=-1) * factor).astype(np.complex64)
+    del spec
+    out = scipy.fft.ifft(big, axis=-1, workers=-1, overwrite_x=True)
+    out *= np.float32(factor)
+    return out
 
 
 def reference_track(apc: np.ndarray) -> np.ndarray:
@@ -55,6 +58,64 @@ def reference_track(apc: np.ndarray) -> np.ndarray:
     return h / np.linalg.norm(h, axis=1, keepdims=True)
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def pulse_contribution(rc: np.ndarray, p: int, x0: float, x1: float, x2: float,
+                       tau0: np.ndarray, fs_up: float, apc: np.ndarray, vel: np.ndarray,
+                       track: np.ndarray, fc: float, sin_half: float, win_table: np.ndarray,
+                       axes: np.ndarray, beam_az: float, beam_el: float,
+                       min_gain: float) -> complex:
+    """Exact contribution of upsampled line ``rc[p]`` to the pixel at ``(x0, x1, x2)``.
+
+    The model of :func:`backproject_kernel`; zero outside the integration angle, below
+    ``min_gain`` or outside the line.
+    """
+    n_w = win_table.size - 1
+    dx = x0 - apc[p, 0]
+    dy = x1 - apc[p, 1]
+    dz = x2 - apc[p, 2]
+    r_tx = np.sqrt(dx * dx + dy * dy + dz * dz)
+    s = (dx * track[p, 0] + dy * track[p, 1] + dz * track[p, 2]) / r_tx
+    if abs(s) > sin_half:
+        return 0j
+    u = (s / (2.0 * sin_half) + 0.5) * n_w
+    iu = min(int(u), n_w - 1)
+    w = win_table[iu] + (u - iu) * (win_table[iu + 1] - win_table[iu])
+    if beam_az > 0.0:
+        cb = dx * axes[p, 0, 0] + dy * axes[p, 0, 1] + dz * axes[p, 0, 2]
+        if cb <= 0.0:
+            return 0j
+        xa = 0.886 * np.arctan2(dx * axes[p, 1, 0] + dy * axes[p, 1, 1]
+                                + dz * axes[p, 1, 2], cb) / beam_az
+        xe = 0.886 * np.arctan2(dx * axes[p, 2, 0] + dy * axes[p, 2, 1]
+                                + dz * axes[p, 2, 2], cb) / beam_el
+        ga = 1.0 if abs(xa) < 1e-12 else np.sin(np.pi * xa) / (np.pi * xa)
+        ge = 1.0 if abs(xe) < 1e-12 else np.sin(np.pi * xe) / (np.pi * xe)
+        g = ga * ga * ge * ge
+        if g < min_gain:
+            return 0j
+        w /= g
+    # the antenna moves during the two-way travel: one fixed-point step of
+    # tau = (|X - A| + |X - A - V tau|) / c is exact to (v/c)^2
+    tau = 2.0 * r_tx / C_LIGHT
+    ex = dx - vel[p, 0] * tau
+    ey = dy - vel[p, 1] * tau
+    ez = dz - vel[p, 2] * tau
+    tau = (r_tx + np.sqrt(ex * ex + ey * ey + ez * ez)) / C_LIGHT
+    pos = (tau - tau0[p]) * fs_up
+    i = int(np.floor(pos))
+    if i < 0 or i + 1 >= rc.shape[1]:
+        return 0j
+    f = pos - i
+    a = rc[p, i]
+    b = rc[p, i + 1]
+    sr = (a.real + f * (b.real - a.real)) * w
+    si = (a.imag + f * (b.imag - a.imag)) * w
+    ph = 2.0 * np.pi * fc * tau
+    c = np.cos(ph)
+    sn = np.sin(ph)
+    return complex(sr * c - si * sn, sr * sn + si * c)
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                        vel: np.ndarray, track: np.ndarray, fc: float, pixels: np.ndarray,
@@ -63,6 +124,7 @@ def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.n
                        out: np.ndarray) -> None:
     """Add the backprojection of pulses ``rc[p]`` (upsampled) to ``out[m]`` at ``pixels[m]``.
 
+    The reference implementation, one pixel and pulse at a time in double precision.
     ``tau0[p]`` is the delay of ``rc[p, 0]``; ``track[p]`` the unit reference-track
     direction; ``win_table`` samples the azimuth window uniformly on [-0.5, 0.5] of the
     sine of squint (uniform in azimuth wavenumber); pulses with ``|sin squint| >
@@ -72,61 +134,13 @@ def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.n
     aperture is weighted by the window alone whatever the yaw and crab; pulses that see
     the pixel below ``min_gain`` are left out.
     """
-    n_s = rc.shape[1]
-    n_w = win_table.size - 1
-    inv_c = 1.0 / C_LIGHT
-    k_ph = 2.0 * np.pi * fc
     for m in nb.prange(pixels.shape[0]):
-        x0, x1, x2 = pixels[m, 0], pixels[m, 1], pixels[m, 2]
-        acc_re = 0.0
-        acc_im = 0.0
+        acc = 0j
         for p in range(rc.shape[0]):
-            dx = x0 - apc[p, 0]
-            dy = x1 - apc[p, 1]
-            dz = x2 - apc[p, 2]
-            r_tx = np.sqrt(dx * dx + dy * dy + dz * dz)
-            s = (dx * track[p, 0] + dy * track[p, 1] + dz * track[p, 2]) / r_tx
-            if abs(s) > sin_half:
-                continue
-            u = (s / (2.0 * sin_half) + 0.5) * n_w
-            iu = min(int(u), n_w - 1)
-            w = win_table[iu] + (u - iu) * (win_table[iu + 1] - win_table[iu])
-            if beam_az > 0.0:
-                cb = dx * axes[p, 0, 0] + dy * axes[p, 0, 1] + dz * axes[p, 0, 2]
-                if cb <= 0.0:
-                    continue
-                xa = 0.886 * np.arctan2(dx * axes[p, 1, 0] + dy * axes[p, 1, 1]
-                                        + dz * axes[p, 1, 2], cb) / beam_az
-                xe = 0.886 * np.arctan2(dx * axes[p, 2, 0] + dy * axes[p, 2, 1]
-                                        + dz * axes[p, 2, 2], cb) / beam_el
-                ga = 1.0 if abs(xa) < 1e-12 else np.sin(np.pi * xa) / (np.pi * xa)
-                ge = 1.0 if abs(xe) < 1e-12 else np.sin(np.pi * xe) / (np.pi * xe)
-                g = ga * ga * ge * ge
-                if g < min_gain:
-                    continue
-                w /= g
-            # the antenna moves during the two-way travel: one fixed-point step of
-            # tau = (|X - A| + |X - A - V tau|) / c is exact to (v/c)^2
-            tau = 2.0 * r_tx * inv_c
-            ex = dx - vel[p, 0] * tau
-            ey = dy - vel[p, 1] * tau
-            ez = dz - vel[p, 2] * tau
-            tau = (r_tx + np.sqrt(ex * ex + ey * ey + ez * ez)) * inv_c
-            pos = (tau - tau0[p]) * fs_up
-            i = int(np.floor(pos))
-            if i < 0 or i + 1 >= n_s:
-                continue
-            f = pos - i
-            a = rc[p, i]
-            b = rc[p, i + 1]
-            sr = (a.real + f * (b.real - a.real)) * w
-            si = (a.imag + f * (b.imag - a.imag)) * w
-            ph = k_ph * tau
-            c = np.cos(ph)
-            sn = np.sin(ph)
-            acc_re += sr * c - si * sn
-            acc_im += sr * sn + si * c
-        out[m] += acc_re + 1j * acc_im
+            acc += pulse_contribution(rc, p, pixels[m, 0], pixels[m, 1], pixels[m, 2], tau0,
+                                      fs_up, apc, vel, track, fc, sin_half, win_table, axes,
+                                      beam_az, beam_el, min_gain)
+        out[m] += acc
 
 
 def pulse_span(apc: np.ndarray, track: np.ndarray, points: np.ndarray,
@@ -362,18 +376,39 @@ def backproject_tiles_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc
             out[t, i] += complex(acc_re[i], acc_im[i])
 
 
-def subtiles(pixels: np.ndarray, size: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                          tuple[int, int]]:
-    """Split a (rows, cols, 3) block of ECEF pixels into ``size`` x ``size`` sub-tiles.
+def subtile_size(spacing_m: float, min_range_m: float, wavelength_m: float,
+                 phase_limit_rad: float = 1e-3, largest: int = 16) -> int:
+    """Largest sub-tile side (16, 8, 4, 2 or 1 pixels) with a small expansion error.
 
-    Returns centres (T, 3), offsets (T, size*size, 3), half-diagonals (T,) and the padded
-    shape; :func:`merge_subtiles` undoes it.
+    The error of the range expansion stays below ``phase_limit_rad`` of two-way phase
+    (bound ``h^4 / (8 r^3)`` per path, ``h`` the sub-tile's half-diagonal).
     """
+    size = largest
+    while size > 1 and expansion_phase(size * spacing_m / np.sqrt(2), min_range_m,
+                                       wavelength_m) >= phase_limit_rad:
+        size //= 2
+    return size
+
+
+def expansion_phase(half_diagonal_m: float, min_range_m: float, wavelength_m: float) -> float:
+    """Bound of the two-way phase error (rad) of the sub-tile range expansion."""
+    return float(2 * half_diagonal_m**4 / (8 * min_range_m**3) * 2 * np.pi / wavelength_m)
+
+
+def subtiles(pixels: np.ndarray, size: int | tuple[int, int] = 16) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+    """Split a (rows, cols, 3) block of ECEF pixels into sub-tiles of ``size`` pixels.
+
+    ``size`` is a side or (rows, cols). Returns centres (T, 3), float32 offsets
+    (T, rows*cols, 3), half-diagonals (T,) and the padded shape; :func:`merge_subtiles`
+    undoes it.
+    """
+    sy, sx = (size, size) if isinstance(size, int) else size
     ny, nx = pixels.shape[:2]
-    py, px = -(-ny // size) * size, -(-nx // size) * size
+    py, px = -(-ny // sy) * sy, -(-nx // sx) * sx
     pad = np.pad(pixels, ((0, py - ny), (0, px - nx), (0, 0)), mode="edge")
-    blocks = pad.reshape(py // size, size, px // size, size, 3).transpose(0, 2, 1, 3, 4)
-    blocks = blocks.reshape(-1, size * size, 3)
+    blocks = pad.reshape(py // sy, sy, px // sx, sx, 3).transpose(0, 2, 1, 3, 4)
+    blocks = blocks.reshape(-1, sy * sx, 3)
     centre = 0.5 * (blocks.min(axis=1) + blocks.max(axis=1))
     offset = blocks - centre[:, None, :]
     half = np.linalg.norm(offset, axis=2).max(axis=1)
@@ -381,8 +416,9 @@ def subtiles(pixels: np.ndarray, size: int = 16) -> tuple[np.ndarray, np.ndarray
 
 
 def merge_subtiles(values: np.ndarray, shape: tuple[int, int], padded: tuple[int, int],
-                   size: int = 16) -> np.ndarray:
-    """Inverse of :func:`subtiles` for the per-pixel values (T, size*size)."""
+                   size: int | tuple[int, int] = 16) -> np.ndarray:
+    """Inverse of :func:`subtiles` for the per-pixel values (T, rows*cols)."""
+    sy, sx = (size, size) if isinstance(size, int) else size
     py, px = padded
-    v = values.reshape(py // size, px // size, size, size).transpose(0, 2, 1, 3)
+    v = values.reshape(py // sy, px // sx, sy, sx).transpose(0, 2, 1, 3)
     return v.reshape(py, px)[: shape[0], : shape[1]]

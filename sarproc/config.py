@@ -53,8 +53,13 @@ class SarConfig(_Strict):
     bands: list[int] | None = None
     polarisations: list[_Pol] | None = None
     upsample: int = Field(16, ge=2, le=64)
+    ffbp_subaperture: int = Field(8, ge=1, le=1024, description="pulses per subaperture")
+    ffbp_oversample: float = Field(4.0, ge=1.5, le=16.0,
+                                   description="polar-grid oversampling of the fast path")
     tile_px: int = Field(256, ge=16, le=4096)
     block_pulses: int = Field(512, ge=16, le=65536)
+    block_bytes: int = Field(64 << 20, ge=1 << 20, description="memory budget of the "
+                                                              "upsampled pulses of a tile")
 
     @field_validator("range_window", "azimuth_window")
     @classmethod
@@ -66,4 +71,7 @@ class SarConfig(_Strict):
     def _dem_or_height(self) -> SarConfig:
         if self.dem is not None and self.reference_height_m != 0.0:
             raise ValueError("give sar.reference_height_m or sar.dem, not both")
+        if self.dem is not None and self.algorithm == "ffbp":
+            raise ValueError("sar.algorithm ffbp works on a reference height; use "
+                             "backprojection with sar.dem")
         return self

@@ -29,17 +29,18 @@ from sarproc.backprojection import (
     merge_subtiles,
     pulse_span,
     reference_track,
+    subtile_size,
     subtiles,
     upsample,
 )
 from sarproc.config import SarConfig
+from sarproc.ffbp import ffbp_block
 from sarproc.grid import MapGrid
 from sarproc.l0 import L0Channel, read_channel, read_replica
 from sarproc.range_compression import compress, ideal_chirp, matched_filter, replica_reference
 from sarproc.windows import window_weights
 
 _MARGIN = 48  # samples kept either side of a tile's range crop before upsampling
-SUBTILE = 16  # pixels per side of the kernel's sub-tiles (range expansion about the centre)
 MIN_GAIN = 0.1  # pulses that see a pixel below this one-way antenna gain are left out
 
 
@@ -53,6 +54,7 @@ class ChannelGeometry:
     tau0: np.ndarray  # delay of sample 0, valid pulses
     fs: float
     fc: float
+    bandwidth_hz: float
     pulse_spacing_m: float
     axes: np.ndarray  # (n, 3, 3) antenna axes of the valid pulses (zeros: no pattern)
     beam_az: float  # radians; 0 when the pattern is not compensated
@@ -123,7 +125,7 @@ def channel_geometry(l0: h5py.File, desc: FlightDescriptor, band_id: int,
     else:
         axes, beams = np.zeros((use.size, 3, 3)), (0.0, 0.0)
     return ChannelGeometry(ch, use, reference_track(apc), ch.window_start_ticks[use] / fs,
-                           fs, band.center_frequency_hz, float(step),
+                           fs, band.center_frequency_hz, band.bandwidth_hz, float(step),
                            np.ascontiguousarray(axes), float(beams[0]), float(beams[1]))
 
 
@@ -153,21 +155,38 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
         return np.zeros((ny, nx), np.complex128)
     table = window_weights(cfg.azimuth_window, np.linspace(-0.5, 0.5, 2001))
     px = np.ascontiguousarray(pixels.reshape(-1, 3), np.float64)
-    centre, offset, half_diag, padded = subtiles(pixels, SUBTILE)
+    spacing = float(np.linalg.norm(pixels[min(1, ny - 1), min(1, nx - 1)] - pixels[0, 0])
+                    / np.sqrt(2)) or 1.0
+    size = subtile_size(spacing, max(r_lo, 1.0), C_LIGHT / geo.fc)
+    centre, offset, half_diag, padded = subtiles(pixels, size)
     acc = np.zeros(offset.shape[:2], np.complex128)
-    step = max(1, cfg.block_pulses)
+    acc_img = np.zeros((ny, nx), np.complex128)
+    # pulses upsampled at a time: the configured block, and no more than the memory budget
+    # (about three upsampled copies live at once)
+    per_pulse = (k1 - k0) * cfg.upsample * 8 * 3
+    step = max(1, min(cfg.block_pulses, cfg.block_bytes // max(per_pulse, 1)))
     for j0 in range(0, rows.size, step):
         rsel = rows[j0 : j0 + step]
         data = np.asarray(rc[rsel[0] : rsel[-1] + 1, k0:k1])[rsel - rsel[0]]
         up = upsample(data, cfg.upsample)
         sl = slice(a + j0, a + j0 + rsel.size)
+        if cfg.algorithm == "ffbp":
+            acc_img += ffbp_block(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
+                                  geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
+                                  np.ascontiguousarray(vel[sl]),
+                                  np.ascontiguousarray(geo.track[sl]), geo.fc,
+                                  geo.bandwidth_hz, pixels, sin_half, cfg.azimuth_window,
+                                  geo.axes[sl],
+                                  geo.beam_az, geo.beam_el, MIN_GAIN, cfg.reference_height_m,
+                                  cfg.ffbp_subaperture, cfg.ffbp_oversample)
+            continue
         backproject_tiles_kernel(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
                                  geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
                                  np.ascontiguousarray(vel[sl]),
                                  np.ascontiguousarray(geo.track[sl]), geo.fc, centre, offset,
                                  half_diag, sin_half, table, geo.axes[sl], geo.beam_az,
                                  geo.beam_el, MIN_GAIN, acc)
-    out = merge_subtiles(acc, (ny, nx), padded, SUBTILE).ravel()
+    out = (merge_subtiles(acc, (ny, nx), padded, size) + acc_img).ravel()
     # normalise by the pulses of a full aperture at each pixel's range from the track
     mid = (a + b) // 2
     d = px - apc[mid]

@@ -18,11 +18,12 @@ def parse_window(spec: str) -> tuple[str, dict[str, float]]:
     raise ValueError(f"window {spec!r}: use rect, hamming or taylor:NBAR:SLL_DB")
 
 
-def window_weights(spec: str, u: np.ndarray) -> np.ndarray:
+def window_weights(spec: str, u: np.ndarray, truncate: bool = True) -> np.ndarray:
     """Window value at normalised positions ``u`` in [-0.5, 0.5] (0 outside).
 
     Taylor and Hamming are evaluated from their continuous definitions, so that they can
-    be sampled at any positions (frequencies of an FFT grid, angles of pulses).
+    be sampled at any positions (frequencies of an FFT grid, angles of pulses). With
+    ``truncate=False`` the defining formula continues smoothly outside [-0.5, 0.5].
     """
     name, p = parse_window(spec)
     u = np.asarray(u, dtype=np.float64)
@@ -33,7 +34,7 @@ def window_weights(spec: str, u: np.ndarray) -> np.ndarray:
         w = 0.54 + 0.46 * np.cos(2 * np.pi * u)
     else:
         w = _taylor(u, int(p["nbar"]), p["sll"])
-    return np.where(inside, w, 0.0)
+    return np.where(inside, w, 0.0) if truncate else w
 
 
 def _taylor(u: np.ndarray, nbar: int, sll_db: float) -> np.ndarray:
