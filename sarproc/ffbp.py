@@ -43,6 +43,32 @@ from sarproc.backprojection import (
 from sarproc.windows import parse_window, window_weights
 
 
+@nb.njit(cache=True, nogil=True)
+def _sphere_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, down: np.ndarray,
+                   k: np.ndarray, big_r: float, rho: np.ndarray, alpha: np.ndarray,
+                   out: np.ndarray) -> None:
+    """Points at range ``rho`` and direction cosine ``alpha`` on a sphere of radius
+    ``big_r`` seen from ``k`` (the centre relative to the sphere's centre)."""
+    kk = k[0] * k[0] + k[1] * k[1] + k[2] * k[2]
+    ka = k[0] * axis[0] + k[1] * axis[1] + k[2] * axis[2]
+    ks = k[0] * side[0] + k[1] * side[1] + k[2] * side[2]
+    kd = k[0] * down[0] + k[1] * down[1] + k[2] * down[2]
+    for i in range(rho.size):
+        r = rho[i]
+        for j in range(alpha.size):
+            a = alpha[j]
+            q = np.sqrt(max(1.0 - a * a, 0.0))
+            # |k + r v(beta)| = R  <=>  A cos(beta) + B sin(beta) = Q
+            qq = (big_r * big_r - kk - r * r) / (2.0 * r) - a * ka
+            amp_a, amp_b = q * ks, q * kd
+            nrm = max(np.hypot(amp_a, amp_b), 1e-9)
+            beta = np.arctan2(amp_b, amp_a) + np.arccos(min(max(qq / nrm, -1.0), 1.0))
+            cb, sb = np.cos(beta), np.sin(beta)
+            for c in range(3):
+                out[i, j, c] = centre[c] + r * (a * axis[c] + q * (cb * side[c]
+                                                                   + sb * down[c]))
+
+
 def surface_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, rho: np.ndarray,
                    alpha: np.ndarray, height_m: float, iterations: int = 0) -> np.ndarray:
     """Points on the ground at ellipsoidal height ``height_m``: (n_rho, n_alpha, 3) ECEF.
@@ -64,15 +90,15 @@ def surface_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, rho: 
     w = np.sqrt(1 - e2 * np.sin(la) ** 2)
     radius = np.sqrt((a_e * (1 - e2) / w**3) * (a_e / w))
     k = (radius + h_c) * gu  # the centre, from the sphere's centre
-    big_r = radius + height_m
+    out = np.empty((rho.size, alpha.size, 3))
+    _sphere_points(centre, axis, side, down, k, radius + height_m, np.asarray(rho, np.float64),
+                   np.asarray(alpha, np.float64), out)
+    if not iterations:
+        return out
     rr, aa = np.meshgrid(rho, alpha, indexing="ij")
     q = np.sqrt(np.clip(1 - aa**2, 0.0, 1.0))
-    # |k + rho v(beta)| = R  <=>  A cos(beta) + B sin(beta) = Q
-    qq = (big_r**2 - k @ k - rr**2) / (2 * rr) - aa * (k @ axis)
-    amp_a, amp_b = q * (k @ side), q * (k @ down)
-    norm = np.hypot(amp_a, amp_b)
-    phi = np.arctan2(amp_b, amp_a)
-    beta = phi + np.arccos(np.clip(qq / np.maximum(norm, 1e-9), -1.0, 1.0))
+    beta = np.arctan2(np.einsum("ijk,k->ij", out - centre, down),
+                      np.einsum("ijk,k->ij", out - centre, side))
 
     def point(b: np.ndarray) -> np.ndarray:
         return centre + rr[..., None] * (aa[..., None] * axis + q[..., None] * (
@@ -148,16 +174,19 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
         pts = surface_points(c, t, side, rho, al, height_m)
         # sub-tiles compact on the ground: many range samples, few along alpha
         step_a = float(np.min(rho)) * d_al
-        sa = 8
-        while sa > 1 and expansion_phase(0.5 * np.hypot(16 * d_rho, sa * step_a), r_lo,
+        sr, sa = 64, 8
+        while sa > 1 and expansion_phase(0.5 * np.hypot(sr * d_rho, sa * step_a), r_lo,
                                          lam) > 1e-3:
             sa //= 2
-        centre, offset, half, padded = subtiles(pts, (16, sa))
+        while sr > 8 and expansion_phase(0.5 * np.hypot(sr * d_rho, sa * step_a), r_lo,
+                                         lam) > 1e-3:
+            sr //= 2
+        centre, offset, half, padded = subtiles(pts, (sr, sa))
         acc = np.zeros(offset.shape[:2], np.complex128)
         backproject_tiles_kernel(up[sl], tau0[sl], fs_up, apc[sl], vel[sl], track[sl], fc,
                                  centre, offset, half, 2.0 * sin_half, ext_table, axes[sl],
                                  beam_az, beam_el, min_gain, acc)
-        img = merge_subtiles(acc, (nr, na), padded, (16, sa))
+        img = merge_subtiles(acc, (nr, na), padded, (sr, sa))
         grids[j, :nr, :na] = img * np.exp(-2j * np.pi * (2 * fc / C_LIGHT) * rho)[:, None]
     spacing_px = float(np.linalg.norm(pixels[min(1, ny - 1), min(1, nx - 1)] - pixels[0, 0])
                        / np.sqrt(2)) or 1.0
