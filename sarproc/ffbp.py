@@ -47,8 +47,10 @@ from sarproc.windows import parse_window, window_weights
 def _sphere_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, down: np.ndarray,
                    k: np.ndarray, big_r: float, rho: np.ndarray, alpha: np.ndarray,
                    out: np.ndarray) -> None:
-    """Points at range ``rho`` and direction cosine ``alpha`` on a sphere of radius
-    ``big_r`` seen from ``k`` (the centre relative to the sphere's centre)."""
+    """Points at range ``rho`` and direction cosine ``alpha`` on a sphere.
+
+    The sphere has radius ``big_r``; ``k`` is ``centre`` relative to the sphere's centre.
+    """
     kk = k[0] * k[0] + k[1] * k[1] + k[2] * k[2]
     ka = k[0] * axis[0] + k[1] * axis[1] + k[2] * axis[2]
     ks = k[0] * side[0] + k[1] * side[1] + k[2] * side[2]
