@@ -26,7 +26,7 @@ from flightlog.descriptor import FlightDescriptor, load_descriptor
 from flightlog.geolocate import Dem
 from flightlog.provenance import describe_inputs, provenance
 from sarproc.backprojection import reference_track
-from sarproc.config import SarConfig
+from sarproc.config import PolarimetryConfig, SarConfig
 from sarproc.focus import channel_geometry, compress_channel, focus_channel
 from sarproc.grid import MapGrid, swath_bounds
 from sarproc.gslc import GslcWriter
@@ -41,6 +41,7 @@ class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sar: SarConfig = Field(default_factory=SarConfig)
+    pol: PolarimetryConfig = Field(default_factory=PolarimetryConfig)
 
 
 class ConfigError(ValueError):
@@ -109,6 +110,40 @@ def default_grid(l0: h5py.File, desc: FlightDescriptor, cfg: SarConfig) -> MapGr
     return MapGrid.from_bounds(epsg, bounds, cfg.grid.spacing_m)
 
 
+def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfig,
+                 l0_path: Path, inputs: list[dict[str, Any]]) -> dict[str, str]:
+    """Polarimetric products of every band that has all four polarisations."""
+    from sarproc.pol_products import PolConfig, polarimetric_products
+    from sarproc.radiometry import radar_constant
+
+    assert desc.sar is not None
+    made: dict[str, str] = {}
+    pc = config.pol
+    with h5py.File(l0_path, "r") as l0:
+        chans = channels(l0)
+        for index, band in enumerate(desc.sar.bands):
+            if sorted(p for b, p in chans if b == band.id) != ["HH", "HV", "VH", "VV"]:
+                continue
+            ch = read_channel(l0, band.id, "HH")
+            ok = ch.valid & ch.present
+            apc = ch.position[ok]
+            track = reference_track(apc)
+            mid = apc.shape[0] // 2
+            ant = desc.sar.antenna
+            k = radar_constant(band.center_frequency_hz, band.peak_power_w,
+                               band.calibration_constant_db, ant.azimuth_beamwidth_deg,
+                               ant.elevation_beamwidth_deg)
+            stem = out / f"{desc.flight_id}_band{band.id}"
+            paths = polarimetric_products(
+                gslc, stem, k, band.bandwidth_hz, 299_792_458.0 / band.center_frequency_hz,
+                config.sar.model_dump(mode="json"), apc[mid], track[mid],
+                PolConfig((pc.looks[0], pc.looks[1]), pc.speckle_filter, pc.filter_size,
+                          (pc.percentiles[0], pc.percentiles[1])),
+                provenance(inputs, config.model_dump(mode="json")), index)
+            made.update({f"band{band.id}/{key}": str(v) for key, v in paths.items()})
+    return made
+
+
 def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                 config: RunConfig, progress: Any = None) -> dict[str, Any]:
     """Run the SAR chain on a dump; returns a JSON-ready summary with the product paths."""
@@ -172,5 +207,8 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                                      config.model_dump(mode="json")))
     summary["gslc"] = str(path)
     summary["grid"] = grid.attrs()
+    if config.pol.enabled:
+        summary["polarimetry"] = _polarimetry(path, out, desc, config, l0_path,
+                                              describe_inputs(al.inputs, desc.root))
     (out / "process_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary

@@ -75,3 +75,27 @@ class SarConfig(_Strict):
             raise ValueError("sar.algorithm ffbp works on a reference height; use "
                              "backprojection with sar.dem")
         return self
+
+
+class PolarimetryConfig(_Strict):
+    """``pol``: polarimetric products (needs HH, HV, VH and VV)."""
+
+    enabled: bool = True
+    looks: tuple[int, int] = Field((4, 4), description="pixels averaged along y and x")
+    speckle_filter: Literal["none", "boxcar", "refined_lee"] = "refined_lee"
+    filter_size: int = Field(5, ge=3, le=31)
+    percentiles: tuple[float, float] = (2.0, 98.0)
+
+    @field_validator("looks")
+    @classmethod
+    def _looks(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[0] < 1 or v[1] < 1:
+            raise ValueError("looks must be positive")
+        return v
+
+    @field_validator("filter_size")
+    @classmethod
+    def _odd(cls, v: int) -> int:
+        if v % 2 == 0:
+            raise ValueError("filter_size must be odd")
+        return v

@@ -6,10 +6,11 @@ the pulses whose squint reaches it and the range samples its delays need (a crop
 upsampled). Memory is that of one block of echoes, or one tile's pulses times its range
 crop, whichever is larger, whatever the flight line's length.
 
-Pixel values are normalised so that a point target's pixel equals its range-compressed
-peak amplitude (ADC counts with the receiver attenuation restored) times the mean
-azimuth window weight, i.e. divided by the number of pulses that a full aperture at the
-pixel's range holds.
+Pixel values are normalised so that a point target's pixel equals its echo amplitude
+(ADC counts of the unit-amplitude chirp, receiver attenuation restored, antenna pattern
+divided out), whatever the windows: the sum over pulses is divided by the number of
+pulses a full aperture at the pixel's range holds and by the means of the azimuth and
+range windows (:mod:`sarproc.radiometry`).
 """
 
 from __future__ import annotations
@@ -192,8 +193,9 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     d = px - apc[mid]
     perp = np.linalg.norm(np.cross(d, geo.track[mid]), axis=1)
     n_full = 2 * sin_half * perp / geo.pulse_spacing_m
-    mean_w = float(np.mean(window_weights(cfg.azimuth_window,
-                                          np.linspace(-0.5, 0.5, 1001))))
+    u = (np.arange(4096) + 0.5) / 4096 - 0.5
+    mean_w = float(np.mean(window_weights(cfg.azimuth_window, u))
+                   * np.mean(window_weights(cfg.range_window, u)))
     return (out / (n_full * mean_w)).reshape(ny, nx)
 
 

@@ -29,9 +29,16 @@ def ideal_chirp(bandwidth_hz: float, duration_s: float, rate_sign: int,
 
 
 def replica_reference(samples: np.ndarray) -> tuple[np.ndarray, int]:
-    """A recorded replica as filter reference: its centre is its middle sample."""
+    """A recorded replica as filter reference: its centre is its middle sample.
+
+    The replica is scaled to unit rms amplitude over its non-zero samples, so that an echo
+    ``a * s(t)`` of the unit-amplitude ICD chirp compresses to ``a`` ADC counts, as with
+    :func:`ideal_chirp` (the calibration loop's own gain does not enter the image).
+    """
     samples = np.asarray(samples, dtype=np.complex128)
-    return samples, (samples.size - 1) // 2
+    nz = np.abs(samples) > 0
+    rms = float(np.sqrt(np.mean(np.abs(samples[nz]) ** 2))) if nz.any() else 1.0
+    return samples / rms, (samples.size - 1) // 2
 
 
 def matched_filter(reference: np.ndarray, centre: int, n_samples: int, fs: float,

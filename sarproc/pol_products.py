@@ -1,0 +1,192 @@
+"""Polarimetric products of a GSLC: GCOV (HDF5), CF netCDF4 layers and PNG composites.
+
+:func:`polarimetric_products` reads one frequency of a GSLC with all four polarisations,
+multilooks the covariance matrix, filters speckle, converts to sigma0 with the radar
+constant and the impulse response's area (:mod:`sarproc.radiometry`), decomposes
+(Cloude-Pottier, Freeman-Durden) and writes
+
+- ``<stem>_GCOV.h5``: NISAR GCOV-like ``/science/LSAR/GCOV/grids/frequencyA/`` with
+  ``HHHH, HVHV, VVVV`` (real) and ``HHHV, HHVV, HVVV`` (complex) sigma0-normalised
+  covariance terms (HV is the symmetrised cross-polar channel), coordinates, projection;
+- ``<stem>_polsar.nc``: CF-1.8 netCDF4 with ``x``, ``y``, a ``crs`` grid mapping from
+  pyproj, ``sigma0_HH``, ``sigma0_HV``, ``sigma0_VV`` (dB), ``entropy``, ``anisotropy``,
+  ``alpha``, ``freeman_surface``, ``freeman_double_bounce``, ``freeman_volume``;
+- ``<stem>_pauli.png`` and ``<stem>_hh_hv_vv.png`` quicklooks (:mod:`sarproc.composites`).
+
+Every file is written under a temporary name, renamed when complete, and carries the
+provenance attributes it is given.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import netCDF4
+import numpy as np
+from pyproj import CRS
+
+from flightlog.geodesy import geodetic_to_ecef, pyproj_transformer
+from flightlog.provenance import atomic_output
+from sarproc.composites import rgb8, write_png
+from sarproc.gslc import GRIDS, frequency_name
+from sarproc.polarimetry import (
+    boxcar,
+    coherency,
+    covariance,
+    freeman_durden,
+    h_a_alpha,
+    pauli_rgb_from_t3,
+    refined_lee,
+)
+from sarproc.radiometry import effective_area
+
+_TERMS = {"HHHH": (0, 0), "HVHV": (1, 1), "VVVV": (2, 2), "HHHV": (0, 1), "HHVV": (0, 2),
+          "HVVV": (1, 2)}
+
+
+@dataclass(frozen=True)
+class PolConfig:
+    """Multilooking, speckle filter and composite stretch."""
+
+    looks: tuple[int, int] = (4, 4)
+    speckle_filter: str = "refined_lee"  # or "boxcar", "none"
+    filter_size: int = 5
+    percentiles: tuple[float, float] = (2.0, 98.0)
+
+
+def _geometry(x: np.ndarray, y: np.ndarray, epsg: int, height_m: float,
+              apc: np.ndarray, track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-Doppler slant range and sine of incidence of grid pixels from a straight track."""
+    xx, yy = np.meshgrid(x, y)
+    lon, lat = pyproj_transformer(epsg, 4326).transform(xx, yy)
+    la, lo = np.deg2rad(lat), np.deg2rad(lon)
+    p = geodetic_to_ecef(la, lo, np.full(la.shape, height_m))
+    d = p - apc
+    along = d @ track
+    perp = d - along[..., None] * track
+    r = np.linalg.norm(perp, axis=-1)
+    up = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+    cos_inc = np.abs(np.sum(-perp * up, axis=-1)) / r
+    return r, np.sqrt(np.clip(1 - cos_inc**2, 1e-6, 1.0))
+
+
+def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float,
+                          bandwidth_hz: float, wavelength_m: float, sar_cfg: dict[str, Any],
+                          apc: np.ndarray, track: np.ndarray, cfg: PolConfig,
+                          provenance: dict[str, str], frequency: int = 0) -> dict[str, Path]:
+    """Write GCOV, netCDF and PNG products of one frequency of a GSLC (module doc)."""
+    out_stem = Path(out_stem)
+    with h5py.File(gslc, "r") as f:
+        g = f[f"{GRIDS}/{frequency_name(frequency)}"]
+        pols = [p.decode() for p in g["listOfPolarizations"][()]]
+        if sorted(pols) != ["HH", "HV", "VH", "VV"]:
+            raise ValueError(f"{gslc}: polarimetric products need HH, HV, VH and VV, "
+                             f"found {', '.join(pols)}")
+        hh, hv, vh, vv = (g[p][()] for p in ("HH", "HV", "VH", "VV"))
+        x, y = g["xCoordinates"][()], g["yCoordinates"][()]
+        epsg = int(g["projection"][()])
+        spacing = float(g["xCoordinateSpacing"][()])
+    ly, lx = cfg.looks
+    c3 = covariance(hh, hv, vh, vv, (ly, lx))
+    if cfg.speckle_filter == "boxcar":
+        c3 = boxcar(c3, cfg.filter_size)
+    elif cfg.speckle_filter == "refined_lee":
+        c3 = refined_lee(c3, looks=float(ly * lx))
+    elif cfg.speckle_filter != "none":
+        raise ValueError(f"unknown speckle filter {cfg.speckle_filter!r}")
+    ny, nx = c3.shape[:2]
+    xm = x[: nx * lx].reshape(nx, lx).mean(axis=1)
+    ym = y[: ny * ly].reshape(ny, ly).mean(axis=1)
+    r, sin_inc = _geometry(xm, ym, epsg, float(sar_cfg.get("reference_height_m", 0.0)), apc,
+                           track)
+    area = effective_area(sar_cfg["range_window"], sar_cfg["azimuth_window"], bandwidth_hz,
+                          sar_cfg["integration_angle_deg"], wavelength_m, sin_inc)
+    scale = 4 * np.pi * (r**2 / radar_k) ** 2 / area  # intensity -> sigma0
+    c3s = c3 * scale[..., None, None]
+    decomp = h_a_alpha(coherency(c3s))
+    fd = freeman_durden(c3s)
+    paths = {}
+    # GCOV
+    paths["gcov"] = out_stem.with_name(out_stem.name + "_GCOV.h5")
+    with atomic_output(paths["gcov"]) as tmp, h5py.File(tmp, "w") as h5:
+        grp = h5.create_group(f"/science/LSAR/GCOV/grids/{frequency_name(frequency)}")
+        for name, (a, b) in _TERMS.items():
+            v = c3s[..., a, b] if a != b else c3s[..., a, a].real
+            if name == "HVHV":
+                v = v / 2  # C3[1,1] is 2 <|HVs|^2>
+            elif name in ("HHHV", "HVVV"):
+                v = v / np.sqrt(2)
+            ds = grp.create_dataset(name, data=v.astype(np.complex64 if a != b else np.float32))
+            ds.attrs["grid_mapping"] = "projection"
+            ds.attrs["description"] = "sigma0-normalised covariance term (linear)"
+        grp.create_dataset("xCoordinates", data=xm)
+        grp.create_dataset("yCoordinates", data=ym)
+        grp.create_dataset("xCoordinateSpacing", data=spacing * lx)
+        grp.create_dataset("yCoordinateSpacing", data=-spacing * ly)
+        proj = grp.create_dataset("projection", data=np.uint32(epsg))
+        for k, val in CRS.from_epsg(epsg).to_cf().items():
+            proj.attrs[k] = val
+        meta = h5.require_group("/science/LSAR/GCOV/metadata/processingInformation/parameters")
+        meta.create_dataset("polarimetry", data=np.bytes_(json.dumps(cfg.__dict__)))
+        meta.create_dataset("sar", data=np.bytes_(json.dumps(sar_cfg)))
+        h5.attrs.update(provenance)
+    # CF netCDF4
+    paths["netcdf"] = out_stem.with_name(out_stem.name + "_polsar.nc")
+    layers = {
+        "sigma0_HH": (10 * np.log10(np.maximum(c3s[..., 0, 0].real, 1e-12)), "dB",
+                      "sigma0 HH"),
+        "sigma0_HV": (10 * np.log10(np.maximum(c3s[..., 1, 1].real / 2, 1e-12)), "dB",
+                      "sigma0 HV (symmetrised)"),
+        "sigma0_VV": (10 * np.log10(np.maximum(c3s[..., 2, 2].real, 1e-12)), "dB",
+                      "sigma0 VV"),
+        "entropy": (decomp["entropy"], "1", "Cloude-Pottier entropy"),
+        "anisotropy": (decomp["anisotropy"], "1", "Cloude-Pottier anisotropy"),
+        "alpha": (decomp["alpha_deg"], "degree", "Cloude-Pottier mean alpha angle"),
+        "freeman_surface": (fd["surface"], "1", "Freeman-Durden surface power (sigma0)"),
+        "freeman_double_bounce": (fd["double_bounce"], "1",
+                                  "Freeman-Durden double-bounce power (sigma0)"),
+        "freeman_volume": (fd["volume"], "1", "Freeman-Durden volume power (sigma0)"),
+    }
+    with atomic_output(paths["netcdf"]) as tmp:
+        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
+            nc.Conventions = "CF-1.8"
+            nc.title = "Pi-SAR-L3 polarimetric layers"
+            for k, val in provenance.items():
+                nc.setncattr(k, val)
+            nc.createDimension("y", ny)
+            nc.createDimension("x", nx)
+            crs = CRS.from_epsg(epsg)
+            vx = nc.createVariable("x", "f8", ("x",))
+            vx[:] = xm
+            vy = nc.createVariable("y", "f8", ("y",))
+            vy[:] = ym
+            for v, axis in ((vx, "x"), (vy, "y")):
+                v.units = "m"
+                v.standard_name = f"projection_{axis}_coordinate"
+                v.axis = axis.upper()
+            gm = nc.createVariable("crs", "i4")
+            for k, val in crs.to_cf().items():
+                gm.setncattr(k, val)
+            for name, (data, units, long_name) in layers.items():
+                var = nc.createVariable(name, "f4", ("y", "x"), zlib=True,
+                                        fill_value=np.float32(np.nan))
+                var[:] = np.asarray(data, np.float32)
+                var.units = units
+                var.long_name = long_name
+                var.grid_mapping = "crs"
+    # composites from the multilooked, filtered matrices (amplitudes: rms over the looks)
+    corners = ((float(xm[0] - spacing * lx / 2), float(ym[0] + spacing * ly / 2)),
+               (float(xm[-1] + spacing * lx / 2), float(ym[-1] - spacing * ly / 2)))
+    pauli = pauli_rgb_from_t3(coherency(c3))
+    diag = np.sqrt(np.maximum(np.real(np.stack([c3[..., 0, 0], c3[..., 1, 1] / 2,
+                                                 c3[..., 2, 2]], axis=-1)), 0.0))
+    for key, amp, title in (("pauli", pauli, "Pauli: R |HH-VV|, G 2|HV|, B |HH+VV|"),
+                            ("hh_hv_vv", diag, "R |HH|, G |HV|, B |VV|")):
+        rgb = rgb8(amp[..., 0], amp[..., 1], amp[..., 2], cfg.percentiles)
+        paths[key] = write_png(rgb, out_stem.with_name(f"{out_stem.name}_{key}.png"),
+                               spacing * lx, corners, title, CRS.from_epsg(epsg).name)
+    return paths

@@ -1,0 +1,316 @@
+"""Polarimetric kernels: covariance and coherency matrices, speckle filters, decompositions.
+
+Conventions (Lee & Pottier, *Polarimetric Radar Imaging*, 2009): the scattering vector of
+a pixel is lexicographic ``k_L = [HH, sqrt(2) HVs, VV]`` or Pauli
+``k_P = [HH + VV, HH - VV, 2 HVs] / sqrt(2)``, with ``HVs = (HV + VH) / 2`` the symmetrised
+cross-polar channel (reciprocity); ``C3 = <k_L k_L^H>`` and ``T3 = <k_P k_P^H>``. Every
+kernel is Numba, parallel over rows, and works per pixel on arrays shaped
+``(rows, cols, 3, 3)``.
+
+- :func:`covariance` multilooks by averaging ``looks`` blocks of pixels.
+- :func:`boxcar` averages a sliding window; :func:`refined_lee` is the refined Lee
+  filter (Lee, Grunes & de Grandi, IEEE TGRS 37(5), 1999): in a 7 x 7 window it picks,
+  from the gradients of the span's 3 x 3 block means, one of eight edge-aligned
+  half-windows and filters with the local statistics of that half-window.
+- :func:`h_a_alpha` is the Cloude-Pottier decomposition (IEEE TGRS 35(1), 1997): entropy,
+  anisotropy and mean alpha angle from the eigen-decomposition of T3.
+- :func:`freeman_durden` is the three-component decomposition (Freeman & Durden, IEEE
+  TGRS 36(3), 1998): surface, double-bounce and volume powers from C3.
+- :func:`pauli_rgb` gives R = |HH - VV|, G = 2 |HVs|, B = |HH + VV| (amplitudes).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+_SQ2 = np.sqrt(2.0)
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _covariance_kernel(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.ndarray,
+                       ly: int, lx: int, out: np.ndarray) -> None:
+    ny, nx = out.shape[0], out.shape[1]
+    norm = 1.0 / (ly * lx)
+    for i in nb.prange(ny):
+        k = np.empty(3, np.complex128)
+        for j in range(nx):
+            acc = np.zeros((3, 3), np.complex128)
+            for a in range(i * ly, (i + 1) * ly):
+                for b in range(j * lx, (j + 1) * lx):
+                    k[0] = hh[a, b]
+                    k[1] = _SQ2 * 0.5 * (hv[a, b] + vh[a, b])
+                    k[2] = vv[a, b]
+                    for p in range(3):
+                        for q in range(3):
+                            acc[p, q] += k[p] * np.conj(k[q])
+            for p in range(3):
+                for q in range(3):
+                    out[i, j, p, q] = acc[p, q] * norm
+
+
+def covariance(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.ndarray,
+               looks: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """Multilooked covariance matrices C3 ``(rows // ly, cols // lx, 3, 3)``.
+
+    Parameters
+    ----------
+    hh, hv, vh, vv : numpy.ndarray
+        Complex images of one size (NaN pixels make NaN matrices).
+    looks : tuple of int
+        Pixels averaged along rows and columns.
+    """
+    ly, lx = (int(v) for v in looks)
+    if ly < 1 or lx < 1:
+        raise ValueError(f"looks must be positive, got {looks}")
+    ny, nx = hh.shape[0] // ly, hh.shape[1] // lx
+    out = np.zeros((ny, nx, 3, 3), np.complex128)
+    a_hh, a_hv, a_vh, a_vv = (np.ascontiguousarray(a, np.complex128) for a in (hh, hv, vh, vv))
+    _covariance_kernel(a_hh, a_hv, a_vh, a_vv, ly, lx, out)
+    return out
+
+
+#: C3 -> T3: T3 = A C3 A^H.
+PAULI_FROM_LEX = np.array([[1, 0, 1], [1, 0, -1], [0, _SQ2, 0]], np.complex128) / _SQ2
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _similarity_kernel(c: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
+    ah = np.conj(a.T)
+    for i in nb.prange(c.shape[0]):
+        for j in range(c.shape[1]):
+            out[i, j] = a @ c[i, j] @ ah
+
+
+def coherency(c3: np.ndarray) -> np.ndarray:
+    """Coherency matrices T3 from covariance matrices C3 (same shape)."""
+    out = np.empty_like(c3, dtype=np.complex128)
+    _similarity_kernel(np.ascontiguousarray(c3, np.complex128), PAULI_FROM_LEX, out)
+    return out
+
+
+def covariance_from_coherency(t3: np.ndarray) -> np.ndarray:
+    """Covariance matrices C3 from coherency matrices T3."""
+    out = np.empty_like(t3, dtype=np.complex128)
+    _similarity_kernel(np.ascontiguousarray(t3, np.complex128),
+                       np.ascontiguousarray(PAULI_FROM_LEX.conj().T), out)
+    return out
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _boxcar_kernel(c: np.ndarray, half: int, out: np.ndarray) -> None:
+    ny, nx = c.shape[0], c.shape[1]
+    for i in nb.prange(ny):
+        for j in range(nx):
+            acc = np.zeros((3, 3), np.complex128)
+            n = 0
+            for a in range(max(0, i - half), min(ny, i + half + 1)):
+                for b in range(max(0, j - half), min(nx, j + half + 1)):
+                    if np.isfinite(c[a, b, 0, 0].real):
+                        acc += c[a, b]
+                        n += 1
+            if n:
+                out[i, j] = acc / n
+            else:
+                out[i, j] = np.nan
+
+
+def boxcar(c: np.ndarray, size: int = 5) -> np.ndarray:
+    """Sliding ``size`` x ``size`` mean of matrices (rows, cols, 3, 3), NaN-aware."""
+    if size < 1 or size % 2 == 0:
+        raise ValueError(f"boxcar size must be odd and positive, got {size}")
+    out = np.empty_like(c, dtype=np.complex128)
+    _boxcar_kernel(np.ascontiguousarray(c, np.complex128), size // 2, out)
+    return out
+
+
+# the eight edge-aligned masks of the refined Lee filter on the 3 x 3 grid of 3 x 3 blocks
+# of a 7 x 7 window: for each direction, which of the 7 x 7 pixels are used
+def _lee_masks() -> np.ndarray:
+    m = np.zeros((8, 7, 7), np.bool_)
+    yy, xx = np.mgrid[-3:4, -3:4]
+    m[0] = xx >= 0  # vertical edge, keep the right half
+    m[4] = xx <= 0
+    m[2] = yy >= 0  # horizontal edge, keep the lower half
+    m[6] = yy <= 0
+    m[1] = xx - yy >= 0  # diagonal edges
+    m[5] = xx - yy <= 0
+    m[3] = xx + yy >= 0
+    m[7] = xx + yy <= 0
+    return m
+
+
+_LEE_MASKS = _lee_masks()
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _refined_lee_kernel(c: np.ndarray, span: np.ndarray, masks: np.ndarray, looks: float,
+                        out: np.ndarray) -> None:
+    ny, nx = span.shape
+    sigma_v2 = 1.0 / looks  # speckle variance of the span over its mean squared
+    for i in nb.prange(ny):
+        blk = np.empty((3, 3))
+        for j in range(nx):
+            if i < 3 or j < 3 or i >= ny - 3 or j >= nx - 3 or not np.isfinite(span[i, j]):
+                out[i, j] = c[i, j]
+                continue
+            for a in range(3):
+                for b in range(3):
+                    s = 0.0
+                    for u in range(3):
+                        for v in range(3):
+                            s += span[i - 3 + 3 * a + u, j - 3 + 3 * b + v]
+                    blk[a, b] = s / 9.0
+            # gradients of the block means in four directions
+            g0 = abs(blk[0, 2] + blk[1, 2] + blk[2, 2] - blk[0, 0] - blk[1, 0] - blk[2, 0])
+            g1 = abs(blk[0, 1] + blk[0, 2] + blk[1, 2] - blk[1, 0] - blk[2, 0] - blk[2, 1])
+            g2 = abs(blk[2, 0] + blk[2, 1] + blk[2, 2] - blk[0, 0] - blk[0, 1] - blk[0, 2])
+            g3 = abs(blk[1, 2] + blk[2, 2] + blk[2, 1] - blk[0, 1] - blk[0, 0] - blk[1, 0])
+            gs = (g0, g1, g2, g3)
+            d = 0
+            for k in range(1, 4):
+                if gs[k] > gs[d]:
+                    d = k
+            # which side of the edge: the one whose outer block is closer to the centre
+            centre = blk[1, 1]
+            if d == 0:
+                side = 0 if abs(blk[1, 2] - centre) < abs(blk[1, 0] - centre) else 4
+            elif d == 2:
+                side = 2 if abs(blk[2, 1] - centre) < abs(blk[0, 1] - centre) else 6
+            elif d == 1:
+                side = 1 if abs(blk[0, 2] - centre) < abs(blk[2, 0] - centre) else 5
+            else:
+                side = 3 if abs(blk[2, 2] - centre) < abs(blk[0, 0] - centre) else 7
+            m = 0.0
+            m2 = 0.0
+            n = 0
+            for u in range(7):
+                for v in range(7):
+                    if masks[side, u, v]:
+                        x = span[i - 3 + u, j - 3 + v]
+                        m += x
+                        m2 += x * x
+                        n += 1
+            m /= n
+            var_y = m2 / n - m * m
+            var_x = (var_y - m * m * sigma_v2) / (1.0 + sigma_v2)
+            gain = 0.0 if var_y <= 0.0 else max(var_x, 0.0) / var_y
+            mean_c = np.zeros((3, 3), np.complex128)
+            for u in range(7):
+                for v in range(7):
+                    if masks[side, u, v]:
+                        mean_c += c[i - 3 + u, j - 3 + v]
+            mean_c /= n
+            out[i, j] = mean_c + gain * (c[i, j] - mean_c)
+
+
+def refined_lee(c: np.ndarray, looks: float = 1.0) -> np.ndarray:
+    """Refined Lee filter (7 x 7) of matrices (rows, cols, 3, 3).
+
+    ``looks`` is the number of looks of the input (its span's speckle variance is
+    ``1 / looks``); the filter weight comes from the span and applies to every element.
+    """
+    c = np.ascontiguousarray(c, np.complex128)
+    span = np.real(c[..., 0, 0] + c[..., 1, 1] + c[..., 2, 2]).copy()
+    out = np.empty_like(c)
+    _refined_lee_kernel(c, span, _LEE_MASKS, float(looks), out)
+    return out
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _haalpha_kernel(t: np.ndarray, out: np.ndarray) -> None:
+    for i in nb.prange(t.shape[0]):
+        for j in range(t.shape[1]):
+            m = t[i, j]
+            if not np.isfinite(m[0, 0].real):
+                out[i, j, :] = np.nan
+                continue
+            w, v = np.linalg.eigh(m)
+            lam = np.maximum(w.real, 0.0)
+            tot = lam.sum()
+            if tot <= 0.0:
+                out[i, j, :] = np.nan
+                continue
+            p = lam / tot
+            h = 0.0
+            alpha = 0.0
+            for k in range(3):
+                if p[k] > 0.0:
+                    h -= p[k] * np.log(p[k]) / np.log(3.0)
+                alpha += p[k] * np.arccos(min(abs(v[0, k]), 1.0))
+            # eigenvalues ascend: lambda_1 = lam[2] >= lambda_2 = lam[1] >= lambda_3 = lam[0]
+            den = lam[1] + lam[0]
+            out[i, j, 0] = h
+            out[i, j, 1] = (lam[1] - lam[0]) / den if den > 0 else 0.0
+            out[i, j, 2] = np.degrees(alpha)
+            out[i, j, 3] = tot
+
+
+def h_a_alpha(t3: np.ndarray) -> dict[str, np.ndarray]:
+    """Cloude-Pottier entropy, anisotropy, mean alpha (degrees) and span from T3."""
+    out = np.empty(t3.shape[:2] + (4,))
+    _haalpha_kernel(np.ascontiguousarray(t3, np.complex128), out)
+    return {"entropy": out[..., 0], "anisotropy": out[..., 1], "alpha_deg": out[..., 2],
+            "span": out[..., 3]}
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _freeman_kernel(c: np.ndarray, out: np.ndarray) -> None:
+    for i in nb.prange(c.shape[0]):
+        for j in range(c.shape[1]):
+            m = c[i, j]
+            hh = m[0, 0].real
+            hv = 0.5 * m[1, 1].real  # <|HVs|^2> (C3[1,1] is 2 <|HVs|^2>)
+            vv = m[2, 2].real
+            x = m[0, 2]  # <HH VV*>
+            if not np.isfinite(hh):
+                out[i, j, :] = np.nan
+                continue
+            fv = 3.0 * hv  # volume: <|HH|^2> = <|VV|^2> = fv, <|HV|^2> = fv/3, <HH VV*> = fv/3
+            a = hh - fv
+            b = vv - fv
+            x = x - fv / 3.0
+            pv = 8.0 * fv / 3.0
+            if a <= 0.0 or b <= 0.0:  # the volume explains it all
+                out[i, j, 0] = 0.0
+                out[i, j, 1] = 0.0
+                out[i, j, 2] = hh + 2 * hv + vv
+                continue
+            if x.real >= 0.0:  # surface dominant: alpha = -1
+                fd = (a * b - abs(x) ** 2) / (a + b + 2.0 * x.real)
+                fd = max(fd, 0.0)
+                fs = b - fd
+                beta = (x + fd) / fs if fs > 0 else 0j
+                ps = fs * (1.0 + abs(beta) ** 2)
+                pd = 2.0 * fd
+            else:  # double bounce dominant: beta = 1
+                fs = (a * b - abs(x) ** 2) / (a + b - 2.0 * x.real)
+                fs = max(fs, 0.0)
+                fd = b - fs
+                alpha = (x - fs) / fd if fd > 0 else 0j
+                pd = fd * (1.0 + abs(alpha) ** 2)
+                ps = 2.0 * fs
+            out[i, j, 0] = max(ps, 0.0)
+            out[i, j, 1] = max(pd, 0.0)
+            out[i, j, 2] = pv
+
+
+def freeman_durden(c3: np.ndarray) -> dict[str, np.ndarray]:
+    """Freeman-Durden surface, double-bounce and volume powers from C3."""
+    out = np.empty(c3.shape[:2] + (3,))
+    _freeman_kernel(np.ascontiguousarray(c3, np.complex128), out)
+    return {"surface": out[..., 0], "double_bounce": out[..., 1], "volume": out[..., 2]}
+
+
+def pauli_rgb(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.ndarray) -> np.ndarray:
+    """Pauli amplitudes (rows, cols, 3): R = |HH - VV|, G = 2 |HVs|, B = |HH + VV|."""
+    return np.stack([np.abs(hh - vv), np.abs(hv + vh), np.abs(hh + vv)], axis=-1)
+
+
+def pauli_rgb_from_t3(t3: np.ndarray) -> np.ndarray:
+    """Pauli amplitudes (rms over the looks) from multilooked T3.
+
+    The scaling of :func:`pauli_rgb`: ``sqrt(2 T22), sqrt(2 T33), sqrt(2 T11)``.
+    """
+    d = np.real(np.stack([t3[..., 1, 1], t3[..., 2, 2], t3[..., 0, 0]], axis=-1))
+    return np.sqrt(2.0 * np.maximum(d, 0.0))
