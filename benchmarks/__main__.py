@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import bench_ingest, bench_navigation, bench_sar, bench_sim
+from benchmarks import bench_ingest, bench_navigation, bench_polarimetry, bench_sar, bench_sim
 from benchmarks.common import Result, machine_facts
 
 SUITES = {"ingest": bench_ingest.run, "navigation": bench_navigation.run,
-          "sim": bench_sim.run, "sar": bench_sar.run}
+          "sim": bench_sim.run, "sar": bench_sar.run, "polarimetry": bench_polarimetry.run}
 
 
 def table(results: list[Result]) -> str:

@@ -34,19 +34,21 @@ def _covariance_kernel(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.nd
     norm = 1.0 / (ly * lx)
     for i in nb.prange(ny):
         k = np.empty(3, np.complex128)
+        acc = np.empty((3, 3), np.complex128)
         for j in range(nx):
-            acc = np.zeros((3, 3), np.complex128)
+            acc[:, :] = 0
             for a in range(i * ly, (i + 1) * ly):
                 for b in range(j * lx, (j + 1) * lx):
                     k[0] = hh[a, b]
                     k[1] = _SQ2 * 0.5 * (hv[a, b] + vh[a, b])
                     k[2] = vv[a, b]
                     for p in range(3):
-                        for q in range(3):
+                        for q in range(p, 3):
                             acc[p, q] += k[p] * np.conj(k[q])
             for p in range(3):
-                for q in range(3):
+                for q in range(p, 3):
                     out[i, j, p, q] = acc[p, q] * norm
+                    out[i, j, q, p] = np.conj(acc[p, q]) * norm
 
 
 def covariance(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.ndarray,
@@ -65,7 +67,8 @@ def covariance(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.ndarray,
         raise ValueError(f"looks must be positive, got {looks}")
     ny, nx = hh.shape[0] // ly, hh.shape[1] // lx
     out = np.zeros((ny, nx, 3, 3), np.complex128)
-    a_hh, a_hv, a_vh, a_vv = (np.ascontiguousarray(a, np.complex128) for a in (hh, hv, vh, vv))
+    dt = np.result_type(hh, hv, vh, vv, np.complex64)
+    a_hh, a_hv, a_vh, a_vv = (np.ascontiguousarray(a, dt) for a in (hh, hv, vh, vv))
     _covariance_kernel(a_hh, a_hv, a_vh, a_vv, ly, lx, out)
     return out
 
@@ -76,10 +79,17 @@ PAULI_FROM_LEX = np.array([[1, 0, 1], [1, 0, -1], [0, _SQ2, 0]], np.complex128) 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def _similarity_kernel(c: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
-    ah = np.conj(a.T)
     for i in nb.prange(c.shape[0]):
+        tmp = np.empty((3, 3), np.complex128)
         for j in range(c.shape[1]):
-            out[i, j] = a @ c[i, j] @ ah
+            m = c[i, j]
+            for p in range(3):
+                for q in range(3):
+                    tmp[p, q] = a[p, 0] * m[0, q] + a[p, 1] * m[1, q] + a[p, 2] * m[2, q]
+            for p in range(3):
+                for q in range(3):
+                    out[i, j, p, q] = (tmp[p, 0] * np.conj(a[q, 0]) + tmp[p, 1]
+                                       * np.conj(a[q, 1]) + tmp[p, 2] * np.conj(a[q, 2]))
 
 
 def coherency(c3: np.ndarray) -> np.ndarray:
@@ -217,31 +227,95 @@ def refined_lee(c: np.ndarray, looks: float = 1.0) -> np.ndarray:
     return out
 
 
+@nb.njit(cache=True, nogil=True)
+def _null_vector(m: np.ndarray, lam: float, out: np.ndarray) -> bool:
+    """Unit vector v with (m - lam I) v = 0 from the largest cross product of two rows."""
+    r = m.copy()
+    for k in range(3):
+        r[k, k] -= lam
+    best = -1.0
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        c0 = r[a, 1] * r[b, 2] - r[a, 2] * r[b, 1]
+        c1 = r[a, 2] * r[b, 0] - r[a, 0] * r[b, 2]
+        c2 = r[a, 0] * r[b, 1] - r[a, 1] * r[b, 0]
+        n = abs(c0) ** 2 + abs(c1) ** 2 + abs(c2) ** 2
+        if n > best:
+            best = n
+            out[0], out[1], out[2] = c0, c1, c2
+    scale = np.abs(r).max() ** 2
+    if best <= 1e-20 * scale * scale or best == 0.0:
+        return False
+    out /= np.sqrt(best)
+    return True
+
+
+@nb.njit(cache=True, nogil=True)
+def eig_hermitian3(m: np.ndarray, w: np.ndarray, v: np.ndarray) -> None:
+    """Eigenvalues (ascending) and eigenvectors (columns) of a 3 x 3 Hermitian matrix.
+
+    Closed form (trigonometric roots of the characteristic cubic, eigenvectors from
+    cross products of rows); LAPACK's ``eigh`` where eigenvalues are (nearly) repeated.
+    """
+    q = (m[0, 0].real + m[1, 1].real + m[2, 2].real) / 3.0
+    p1 = abs(m[0, 1]) ** 2 + abs(m[0, 2]) ** 2 + abs(m[1, 2]) ** 2
+    p2 = ((m[0, 0].real - q) ** 2 + (m[1, 1].real - q) ** 2 + (m[2, 2].real - q) ** 2
+          + 2.0 * p1)
+    p = np.sqrt(p2 / 6.0)
+    ok = p > 1e-12 * max(abs(q), 1e-300)
+    if ok:
+        b00, b11, b22 = (m[0, 0].real - q) / p, (m[1, 1].real - q) / p, (m[2, 2].real - q) / p
+        b01, b02, b12 = m[0, 1] / p, m[0, 2] / p, m[1, 2] / p
+        det = (b00 * (b11 * b22 - abs(b12) ** 2) - b01 * (b01.conjugate() * b22
+               - b12 * b02.conjugate()) + b02 * (b01.conjugate() * b12.conjugate()
+                                                 - b11 * b02.conjugate()))
+        r = min(max(0.5 * det.real, -1.0), 1.0)
+        phi = np.arccos(r) / 3.0
+        l1 = q + 2.0 * p * np.cos(phi)
+        l3 = q + 2.0 * p * np.cos(phi + 2.0 * np.pi / 3.0)
+        l2 = 3.0 * q - l1 - l3
+        w[0], w[1], w[2] = l3, l2, l1
+        gap = min(l1 - l2, l2 - l3)
+        ok = gap > 1e-6 * (l1 - l3)
+        if ok:
+            col = np.empty(3, np.complex128)
+            for k in range(3):
+                if not _null_vector(m, w[k], col):
+                    ok = False
+                    break
+                v[:, k] = col
+    if not ok:
+        ww, vv = np.linalg.eigh(m)
+        w[:] = ww
+        v[:, :] = vv
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def _haalpha_kernel(t: np.ndarray, out: np.ndarray) -> None:
     for i in nb.prange(t.shape[0]):
+        w = np.empty(3)
+        v = np.empty((3, 3), np.complex128)
         for j in range(t.shape[1]):
             m = t[i, j]
             if not np.isfinite(m[0, 0].real):
                 out[i, j, :] = np.nan
                 continue
-            w, v = np.linalg.eigh(m)
-            lam = np.maximum(w.real, 0.0)
-            tot = lam.sum()
+            eig_hermitian3(m, w, v)
+            lam0, lam1, lam2 = max(w[0], 0.0), max(w[1], 0.0), max(w[2], 0.0)
+            tot = lam0 + lam1 + lam2
             if tot <= 0.0:
                 out[i, j, :] = np.nan
                 continue
-            p = lam / tot
             h = 0.0
             alpha = 0.0
-            for k in range(3):
-                if p[k] > 0.0:
-                    h -= p[k] * np.log(p[k]) / np.log(3.0)
-                alpha += p[k] * np.arccos(min(abs(v[0, k]), 1.0))
-            # eigenvalues ascend: lambda_1 = lam[2] >= lambda_2 = lam[1] >= lambda_3 = lam[0]
-            den = lam[1] + lam[0]
+            for k, lam in ((0, lam0), (1, lam1), (2, lam2)):
+                pk = lam / tot
+                if pk > 0.0:
+                    h -= pk * np.log(pk) / np.log(3.0)
+                alpha += pk * np.arccos(min(abs(v[0, k]), 1.0))
+            # eigenvalues ascend: lambda_1 = lam2 >= lambda_2 = lam1 >= lambda_3 = lam0
+            den = lam1 + lam0
             out[i, j, 0] = h
-            out[i, j, 1] = (lam[1] - lam[0]) / den if den > 0 else 0.0
+            out[i, j, 1] = (lam1 - lam0) / den if den > 0 else 0.0
             out[i, j, 2] = np.degrees(alpha)
             out[i, j, 3] = tot
 

@@ -126,3 +126,53 @@ def test_speckle_filters_reduce_variance_and_keep_the_mean():
     lee = np.trace(refined_lee(ce), axis1=-2, axis2=-1).real[20]
     box = np.trace(boxcar(ce, 7), axis1=-2, axis2=-1).real[20]
     assert lee[17] < box[17]  # next to the edge, on the dark side
+
+
+@pytest.mark.parametrize("klass", [5, 1])  # water, forest
+def test_polarimetric_calibration_recovers_the_distortion(klass):
+    """Cross-talk -20 dB (random phases) and imbalance 1 dB / 20 deg, as the calibration
+    scenario injects: residual cross-talk <= -35 dB, imbalance <= 0.1 dB and 1 degree."""
+    from sarproc.polcal import estimate, observed_covariance
+    from sim.scattering import Distortion
+
+    rng = np.random.default_rng(7)
+    dist = Distortion.from_db(-20.0, 1.0, 20.0, seed=17)
+    hh, hv_s, _, vv = _speckle(LAND_CLASSES[klass][1], (400, 400), rng)
+    s = np.empty(hh.shape + (2, 2), np.complex128)
+    s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1] = hh, hv_s, hv_s, vv
+    o = dist.apply(s)
+    # channel names are transmit-receive: HV = receive V, transmit H = O[1, 0]
+    cov = observed_covariance(o[..., 0, 0], o[..., 1, 0], o[..., 0, 1], o[..., 1, 1])
+    tri = dist.apply(trihedral(10.0))
+    cal = estimate(cov, np.array([tri[0, 0], tri[1, 0], tri[0, 1], tri[1, 1]]))
+    resid = cal.correct(dist.apply(np.eye(2)))  # what the calibrated radar does to S = I
+    resid = resid / resid[0, 0]
+    for off in (resid[0, 1], resid[1, 0]):
+        assert 20 * np.log10(abs(off)) <= -35
+    # residual of each cross-talk term of the model
+    for got, want in zip(cal.crosstalk, dist.crosstalk, strict=True):
+        assert 20 * np.log10(abs(got - want)) <= -35
+    ratio = cal.imbalance / dist.imbalance
+    assert abs(20 * np.log10(abs(ratio))) <= 0.1
+    assert abs(np.degrees(np.angle(ratio))) <= 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([0, 1, 2]))
+def test_closed_form_eigen_matches_lapack(seed, rank_drop):
+    from sarproc.polarimetry import eig_hermitian3
+
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    m = a @ a.conj().T
+    if rank_drop:  # rank-deficient and pure-target-like matrices
+        u, s, vh = np.linalg.svd(m)
+        s[3 - rank_drop :] = 0
+        m = (u * s) @ vh
+        m = 0.5 * (m + m.conj().T)
+    w, v = np.empty(3), np.empty((3, 3), complex)
+    eig_hermitian3(m, w, v)
+    ref = np.linalg.eigvalsh(m)
+    assert np.allclose(w, ref, atol=1e-9 * ref.max())
+    assert np.allclose(m @ v, v * w, atol=1e-7 * ref.max())
+    assert np.allclose(np.linalg.norm(v, axis=0), 1.0)
