@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flightlog.align import align
 from flightlog.descriptor import FlightDescriptor, load_descriptor
+from flightlog.geodesy import pyproj_transformer
 from flightlog.geolocate import Dem
 from flightlog.provenance import describe_inputs, provenance
 from sarproc.backprojection import reference_track
@@ -119,6 +120,11 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
     assert desc.sar is not None
     made: dict[str, str] = {}
     pc = config.pol
+    cal = {}
+    if config.sar.calibration_file:
+        from sarproc.calibration import load_calibration
+
+        cal = load_calibration(config.sar.calibration_file)
     with h5py.File(l0_path, "r") as l0:
         chans = channels(l0)
         for index, band in enumerate(desc.sar.bands):
@@ -139,7 +145,7 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
                 config.sar.model_dump(mode="json"), apc[mid], track[mid],
                 PolConfig((pc.looks[0], pc.looks[1]), pc.speckle_filter, pc.filter_size,
                           (pc.percentiles[0], pc.percentiles[1])),
-                provenance(inputs, config.model_dump(mode="json")), index)
+                provenance(inputs, config.model_dump(mode="json")), index, cal.get(band.id))
             made.update({f"band{band.id}/{key}": str(v) for key, v in paths.items()})
     return made
 
@@ -212,3 +218,39 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                                               describe_inputs(al.inputs, desc.root))
     (out / "process_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
+
+
+def calibrate_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
+                   reflectors: str | os.PathLike[str], config: RunConfig) -> Path:
+    """Focus a calibration flight and write ``OUT/calibration.json`` from its reflectors."""
+    from flightlog.geodesy import ecef_to_geodetic as e2g
+    from sarproc.calibration import calibrate, read_reflectors, write_calibration
+    from sarproc.radiometry import radar_constant
+
+    refl = read_reflectors(reflectors)
+    summary = process_sar(dump, out, config.model_copy(
+        update={"pol": config.pol.model_copy(update={"enabled": False})}))
+    desc = load_descriptor(dump)
+    assert desc.sar is not None
+    bands = {}
+    with h5py.File(summary["l0"], "r") as l0:
+        for index, band in enumerate(desc.sar.bands):
+            if not any(b == band.id for b, _ in channels(l0)):
+                continue
+            ch = read_channel(l0, band.id, channels(l0)[0][1])
+            apc = ch.position[ch.valid & ch.present]
+            track = reference_track(apc)
+            mid = apc.shape[0] // 2
+            la, lo, _ = e2g(np.stack([apc[mid], apc[mid] + 100 * track[mid]]))
+            xs, ys = pyproj_transformer(4326, summary["grid"]["epsg"]).transform(
+                np.rad2deg(lo), np.rad2deg(la))
+            heading = float(np.degrees(np.arctan2(xs[1] - xs[0], ys[1] - ys[0])))
+            ant = desc.sar.antenna
+            k = radar_constant(band.center_frequency_hz, band.peak_power_w,
+                               band.calibration_constant_db, ant.azimuth_beamwidth_deg,
+                               ant.elevation_beamwidth_deg)
+            bands[band.id] = calibrate(summary["gslc"], refl, k, apc[mid], track[mid],
+                                       heading, index)
+    return write_calibration(Path(out) / "calibration.json", bands,
+                             provenance(describe_inputs([Path(reflectors)]),
+                                        config.model_dump(mode="json")))

@@ -48,6 +48,7 @@ class SarConfig(_Strict):
     dem: str | None = Field(None, description="DEM file (.npz: lat0_deg, lon0_deg, "
                                               "dlat_deg, dlon_deg, height)")
     replica: Literal["recorded", "ideal"] = "recorded"
+    calibration_file: str | None = Field(None, description="JSON from postflight calibrate")
     antenna_pattern: bool = Field(True, description="divide out the antenna pattern over "
                                                     "the aperture")
     bands: list[int] | None = None

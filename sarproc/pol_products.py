@@ -77,8 +77,14 @@ def _geometry(x: np.ndarray, y: np.ndarray, epsg: int, height_m: float,
 def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float,
                           bandwidth_hz: float, wavelength_m: float, sar_cfg: dict[str, Any],
                           apc: np.ndarray, track: np.ndarray, cfg: PolConfig,
-                          provenance: dict[str, str], frequency: int = 0) -> dict[str, Path]:
-    """Write GCOV, netCDF and PNG products of one frequency of a GSLC (module doc)."""
+                          provenance: dict[str, str], frequency: int = 0,
+                          calibration: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write GCOV, netCDF and PNG products of one frequency of a GSLC (module doc).
+
+    ``calibration`` is the band's entry of a calibration file
+    (:func:`sarproc.calibration.load_calibration`): its cross-talk and imbalance are
+    removed from the channels and its absolute correction from sigma0.
+    """
     out_stem = Path(out_stem)
     with h5py.File(gslc, "r") as f:
         g = f[f"{GRIDS}/{frequency_name(frequency)}"]
@@ -90,6 +96,16 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
         x, y = g["xCoordinates"][()], g["yCoordinates"][()]
         epsg = int(g["projection"][()])
         spacing = float(g["xCoordinateSpacing"][()])
+    absolute_db = 0.0
+    if calibration is not None:
+        from sarproc.calibration import polcal_of
+
+        absolute_db = float(calibration.get("absolute_db", 0.0))
+        pc = polcal_of(calibration)
+        if pc is not None:  # O = [[HH, VH], [HV, VV]] (receive, transmit)
+            o = np.stack([np.stack([hh, vh], -1), np.stack([hv, vv], -1)], -2)
+            s = pc.correct(o)
+            hh, vh, hv, vv = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
     ly, lx = cfg.looks
     c3 = covariance(hh, hv, vh, vv, (ly, lx))
     if cfg.speckle_filter == "boxcar":
@@ -106,6 +122,7 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
     area = effective_area(sar_cfg["range_window"], sar_cfg["azimuth_window"], bandwidth_hz,
                           sar_cfg["integration_angle_deg"], wavelength_m, sin_inc)
     scale = 4 * np.pi * (r**2 / radar_k) ** 2 / area  # intensity -> sigma0
+    scale = scale * 10 ** (-absolute_db / 10)
     c3s = c3 * scale[..., None, None]
     decomp = h_a_alpha(coherency(c3s))
     fd = freeman_durden(c3s)
@@ -133,6 +150,7 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
         meta = h5.require_group("/science/LSAR/GCOV/metadata/processingInformation/parameters")
         meta.create_dataset("polarimetry", data=np.bytes_(json.dumps(cfg.__dict__)))
         meta.create_dataset("sar", data=np.bytes_(json.dumps(sar_cfg)))
+        meta.create_dataset("calibration", data=np.bytes_(json.dumps(calibration or {})))
         h5.attrs.update(provenance)
     # CF netCDF4
     paths["netcdf"] = out_stem.with_name(out_stem.name + "_polsar.nc")

@@ -1,0 +1,151 @@
+"""Calibration from a calibration flight: absolute (trihedrals) and polarimetric.
+
+:func:`calibrate` measures the corner reflectors of a focused GSLC (known positions and
+radar cross-sections), compares the radar cross-section read through the radar equation
+(:mod:`sarproc.radiometry`) with the truth to get the absolute correction per band
+(``10 log10(sigma_measured / sigma_true)``, averaged over the trihedrals in HH and VV),
+and estimates cross-talk and channel imbalance (:mod:`sarproc.polcal`) from the scene's
+distributed pixels and the brightest trihedral. The result is a JSON calibration file
+that later flights' processing applies (``sar.calibration_file``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
+from flightlog.provenance import atomic_output
+from sarproc.gslc import GRIDS, frequency_name
+from sarproc.polcal import PolCal, estimate, observed_covariance
+from sarproc.quality import point_target
+from sarproc.radiometry import point_rcs
+
+
+@dataclass(frozen=True)
+class Reflector:
+    """A corner reflector: ECEF position, kind (``trihedral``, ...) and true RCS (m^2)."""
+
+    position: np.ndarray
+    kind: str
+    rcs_m2: float
+
+
+def read_reflectors(path: str | os.PathLike[str]) -> list[Reflector]:
+    """Reflectors from a CSV: ``x_ecef,y_ecef,z_ecef,kind,rcs_m2`` (header line first)."""
+    out = []
+    with open(path) as fh:
+        header = fh.readline().strip().split(",")
+        want = ["x_ecef", "y_ecef", "z_ecef", "kind", "rcs_m2"]
+        if header != want:
+            raise ValueError(f"{path}: header must be {','.join(want)}, got {','.join(header)}")
+        for n, line in enumerate(fh, start=2):
+            parts = line.strip().split(",")
+            if not line.strip():
+                continue
+            if len(parts) != 5:
+                raise ValueError(f"{path}: line {n}: expected 5 fields, got {len(parts)}")
+            try:
+                pos = np.array([float(v) for v in parts[:3]])
+                rcs = float(parts[4])
+            except ValueError as exc:
+                raise ValueError(f"{path}: line {n}: {exc}") from exc
+            out.append(Reflector(pos, parts[3].strip(), rcs))
+    return out
+
+
+def _pixel(x: np.ndarray, y: np.ndarray, epsg: int, pos: np.ndarray) -> tuple[int, int]:
+    la, lo, _ = ecef_to_geodetic(pos)
+    px, py = pyproj_transformer(4326, epsg).transform(np.rad2deg(lo), np.rad2deg(la))
+    return int(np.argmin(np.abs(y - py))), int(np.argmin(np.abs(x - px)))
+
+
+def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k: float,
+              apc: np.ndarray, track: np.ndarray, heading_deg: float,
+              frequency: int = 0, chip: int = 32) -> dict[str, Any]:
+    """Absolute and polarimetric calibration of one band from its reflectors.
+
+    ``apc`` and ``track`` are a phase centre and the track direction (for each reflector's
+    zero-Doppler range); ``heading_deg`` the track heading in the grid.
+    """
+    with h5py.File(gslc, "r") as f:
+        g = f[f"{GRIDS}/{frequency_name(frequency)}"]
+        pols = [p.decode() for p in g["listOfPolarizations"][()]]
+        img = {p: g[p][()] for p in pols}
+        x, y = g["xCoordinates"][()], g["yCoordinates"][()]
+        epsg = int(g["projection"][()])
+        spacing = float(g["xCoordinateSpacing"][()])
+    measured: list[dict[str, Any]] = []
+    peaks: list[dict[str, complex]] = []
+    mask = np.ones(img[pols[0]].shape, bool)
+    for r in reflectors:
+        i, j = _pixel(x, y, epsg, r.position)
+        h = chip // 2
+        if i < h or j < h or i + h > mask.shape[0] or j + h > mask.shape[1]:
+            continue
+        mask[max(0, i - 2 * h) : i + 2 * h, max(0, j - 2 * h) : j + 2 * h] = False
+        d = r.position - apc
+        rng = float(np.linalg.norm(d - (d @ track) * track))
+        vals: dict[str, complex] = {}
+        rcs = {}
+        for p in pols:
+            q = point_target(img[p], spacing, heading_deg, chip=chip, upsample=8,
+                             cut_half_length_m=chip * spacing / 8, peak=(i, j))
+            vals[p] = q.peak_amplitude * np.exp(1j * q.peak_phase_rad)
+            rcs[p] = float(point_rcs(q.peak_amplitude, rng, rng, radar_k))
+        peaks.append(vals)
+        measured.append({"kind": r.kind, "rcs_true_m2": r.rcs_m2, "range_m": rng,
+                         "rcs_db_error": {p: float(10 * np.log10(v / r.rcs_m2))
+                                          for p, v in rcs.items()}})
+    tri = [m for m in measured if m["kind"] == "trihedral"]
+    if not tri:
+        raise ValueError(f"{gslc}: no trihedral reflector inside the image")
+    errs = [m["rcs_db_error"][p] for m in tri for p in ("HH", "VV") if p in m["rcs_db_error"]]
+    result: dict[str, Any] = {"absolute_db": float(np.mean(errs)), "reflectors": measured}
+    if sorted(pols) == ["HH", "HV", "VH", "VV"]:
+        # distributed pixels: away from the reflectors and not much brighter than the scene
+        span = sum(np.abs(img[p]) ** 2 for p in pols)
+        ok = mask & np.isfinite(span) & (span < 10 * np.nanmedian(span[mask]))
+        cov = observed_covariance(*(img[p][ok] for p in ("HH", "HV", "VH", "VV")))
+        best = max((k for k, m in enumerate(measured) if m["kind"] == "trihedral"),
+                   key=lambda k: abs(peaks[k]["HH"]))
+        t = peaks[best]
+        cal = estimate(cov, np.array([t["HH"], t["HV"], t["VH"], t["VV"]]))
+        result["polcal"] = {"crosstalk": [[c.real, c.imag] for c in cal.crosstalk],
+                            "imbalance": [cal.imbalance.real, cal.imbalance.imag],
+                            **cal.as_dict()}
+    return result
+
+
+def write_calibration(path: str | os.PathLike[str], bands: dict[int, dict[str, Any]],
+                      provenance: dict[str, str]) -> Path:
+    """Write a calibration file (JSON, atomically)."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps({"bands": {str(k): v for k, v in bands.items()},
+                                   "provenance": provenance}, indent=2))
+    return path
+
+
+def load_calibration(path: str | os.PathLike[str]) -> dict[int, dict[str, Any]]:
+    """Per-band calibration from a file written by :func:`write_calibration`."""
+    try:
+        data = json.loads(Path(path).read_text())
+        return {int(k): v for k, v in data["bands"].items()}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path}: not a calibration file ({exc})") from exc
+
+
+def polcal_of(entry: dict[str, Any]) -> PolCal | None:
+    """The :class:`PolCal` of one band's calibration entry, if it has one."""
+    pc = entry.get("polcal")
+    if pc is None:
+        return None
+    d = [complex(a, b) for a, b in pc["crosstalk"]]
+    return PolCal((d[0], d[1], d[2], d[3]), complex(*pc["imbalance"]))
