@@ -81,6 +81,13 @@ def _dem_height(lat: float, lon: float, lat0: float, dlat: float, lon0: float, d
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
+def _dem_height_kernel(lat: np.ndarray, lon: np.ndarray, lat0: float, dlat: float,
+                       lon0: float, dlon: float, grid: np.ndarray, out: np.ndarray) -> None:
+    for i in nb.prange(lat.size):
+        out[i] = _dem_height(lat[i], lon[i], lat0, dlat, lon0, dlon, grid)
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
 def intersect_dem_kernel(origin: np.ndarray, direction: np.ndarray, lat0: float, dlat: float,
                          lon0: float, dlon: float, grid: np.ndarray, hmin: float, hmax: float,
                          step_m: float, out: np.ndarray) -> None:
@@ -150,18 +157,17 @@ class Dem:
     height: np.ndarray
 
     def height_at(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-        """Bilinearly interpolated heights; NaN outside the grid."""
-        fy = (np.asarray(lat_deg, np.float64) - self.lat0_deg) / self.dlat_deg
-        fx = (np.asarray(lon_deg, np.float64) - self.lon0_deg) / self.dlon_deg
-        ny, nx = self.height.shape
-        inside = (fy >= 0) & (fy <= ny - 1) & (fx >= 0) & (fx <= nx - 1)
-        iy = np.clip(np.floor(fy).astype(np.int64), 0, max(ny - 2, 0))
-        ix = np.clip(np.floor(fx).astype(np.int64), 0, max(nx - 2, 0))
-        wy, wx = fy - iy, fx - ix
-        g = self.height
-        h = ((1 - wy) * ((1 - wx) * g[iy, ix] + wx * g[iy, ix + 1])
-             + wy * ((1 - wx) * g[iy + 1, ix] + wx * g[iy + 1, ix + 1]))
-        return np.where(inside, h, np.nan)
+        """Bilinearly interpolated heights; NaN outside the grid.
+
+        The same interpolation as the ray intersection (one kernel for both).
+        """
+        lat = np.asarray(lat_deg, np.float64)
+        lon = np.broadcast_to(np.asarray(lon_deg, np.float64), lat.shape)
+        out = np.empty(lat.shape)
+        _dem_height_kernel(np.ascontiguousarray(lat).ravel(), np.ascontiguousarray(lon).ravel(),
+                           self.lat0_deg, self.dlat_deg, self.lon0_deg, self.dlon_deg,
+                           np.ascontiguousarray(self.height, np.float64), out.reshape(-1))
+        return out
 
 
 def intersect(origin: np.ndarray, direction: np.ndarray, height: float | np.ndarray = 0.0,

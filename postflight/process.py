@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flightlog.align import align
 from flightlog.descriptor import FlightDescriptor, load_descriptor
-from flightlog.geodesy import pyproj_transformer
 from flightlog.geolocate import Dem
 from flightlog.provenance import describe_inputs, provenance
 from sarproc.backprojection import reference_track
@@ -115,7 +114,7 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
                  l0_path: Path, inputs: list[dict[str, Any]]) -> dict[str, str]:
     """Polarimetric products of every band that has all four polarisations."""
     from sarproc.pol_products import PolConfig, polarimetric_products
-    from sarproc.radiometry import radar_constant
+    from sarproc.radiometry import band_radar_constant
 
     assert desc.sar is not None
     made: dict[str, str] = {}
@@ -135,10 +134,7 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
             apc = ch.position[ok]
             track = reference_track(apc)
             mid = apc.shape[0] // 2
-            ant = desc.sar.antenna
-            k = radar_constant(band.center_frequency_hz, band.peak_power_w,
-                               band.calibration_constant_db, ant.azimuth_beamwidth_deg,
-                               ant.elevation_beamwidth_deg)
+            k = band_radar_constant(band, desc.sar.antenna)
             stem = out / f"{desc.flight_id}_band{band.id}"
             paths = polarimetric_products(
                 gslc, stem, k, band.bandwidth_hz, 299_792_458.0 / band.center_frequency_hz,
@@ -223,9 +219,9 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
 def calibrate_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                    reflectors: str | os.PathLike[str], config: RunConfig) -> Path:
     """Focus a calibration flight and write ``OUT/calibration.json`` from its reflectors."""
-    from flightlog.geodesy import ecef_to_geodetic as e2g
     from sarproc.calibration import calibrate, read_reflectors, write_calibration
-    from sarproc.radiometry import radar_constant
+    from sarproc.grid import track_heading_deg
+    from sarproc.radiometry import band_radar_constant
 
     refl = read_reflectors(reflectors)
     summary = process_sar(dump, out, config.model_copy(
@@ -241,14 +237,8 @@ def calibrate_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
             apc = ch.position[ch.valid & ch.present]
             track = reference_track(apc)
             mid = apc.shape[0] // 2
-            la, lo, _ = e2g(np.stack([apc[mid], apc[mid] + 100 * track[mid]]))
-            xs, ys = pyproj_transformer(4326, summary["grid"]["epsg"]).transform(
-                np.rad2deg(lo), np.rad2deg(la))
-            heading = float(np.degrees(np.arctan2(xs[1] - xs[0], ys[1] - ys[0])))
-            ant = desc.sar.antenna
-            k = radar_constant(band.center_frequency_hz, band.peak_power_w,
-                               band.calibration_constant_db, ant.azimuth_beamwidth_deg,
-                               ant.elevation_beamwidth_deg)
+            heading = track_heading_deg(apc[mid], track[mid], summary["grid"]["epsg"])
+            k = band_radar_constant(band, desc.sar.antenna)
             bands[band.id] = calibrate(summary["gslc"], refl, k, apc[mid], track[mid],
                                        heading, index)
     return write_calibration(Path(out) / "calibration.json", bands,

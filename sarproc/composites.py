@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from flightlog.provenance import atomic_output
+from sarproc.polarimetry import pauli_rgb
 
 
 def stretch_db(amplitude: np.ndarray, percentiles: tuple[float, float] = (2.0, 98.0)
@@ -41,7 +42,8 @@ def rgb8(r: np.ndarray, g: np.ndarray, b: np.ndarray,
 def pauli_composite(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.ndarray
                     ) -> np.ndarray:
     """Pauli RGB: R = |HH - VV|, G = |HV + VH| (= 2 |HVs|), B = |HH + VV|."""
-    return rgb8(np.abs(hh - vv), np.abs(hv + vh), np.abs(hh + vv))
+    amp = pauli_rgb(hh, hv, vh, vv)
+    return rgb8(amp[..., 0], amp[..., 1], amp[..., 2])
 
 
 def lexicographic_composite(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray,

@@ -72,13 +72,14 @@ def _sphere_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, down:
 
 
 def surface_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, rho: np.ndarray,
-                   alpha: np.ndarray, height_m: float, iterations: int = 0) -> np.ndarray:
+                   alpha: np.ndarray, height_m: float) -> np.ndarray:
     """Points on the ground at ellipsoidal height ``height_m``: (n_rho, n_alpha, 3) ECEF.
 
     Each is at range ``rho`` from ``centre``, with direction cosine ``alpha`` to the unit
     ``axis``, on the side of ``side`` (any vector towards the look side). The depression
-    angle is solved on the osculating sphere of the ellipsoid below ``centre``, then
-    refined by Newton steps on the ellipsoid.
+    angle is solved on the osculating sphere of the ellipsoid below ``centre`` (millimetres
+    from the ellipsoid over a tile; the polar images hardly change with height, being
+    nearly symmetric about the track).
     """
     la, lo, h_c = (float(v) for v in ecef_to_geodetic(centre))
     gu = np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
@@ -95,22 +96,7 @@ def surface_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, rho: 
     out = np.empty((rho.size, alpha.size, 3))
     _sphere_points(centre, axis, side, down, k, radius + height_m, np.asarray(rho, np.float64),
                    np.asarray(alpha, np.float64), out)
-    if not iterations:
-        return out
-    rr, aa = np.meshgrid(rho, alpha, indexing="ij")
-    q = np.sqrt(np.clip(1 - aa**2, 0.0, 1.0))
-    beta = np.arctan2(np.einsum("ijk,k->ij", out - centre, down),
-                      np.einsum("ijk,k->ij", out - centre, side))
-
-    def point(b: np.ndarray) -> np.ndarray:
-        return centre + rr[..., None] * (aa[..., None] * axis + q[..., None] * (
-            np.cos(b)[..., None] * side + np.sin(b)[..., None] * down))
-
-    for _ in range(iterations):  # Newton on the depression angle, numeric derivative
-        h0 = ecef_to_geodetic(point(beta))[2]
-        h1 = ecef_to_geodetic(point(beta + 1e-6))[2]
-        beta = beta - (h0 - height_m) * 1e-6 / np.where(h1 != h0, h1 - h0, -1e-9)
-    return point(beta)
+    return out
 
 
 def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,

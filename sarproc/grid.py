@@ -113,3 +113,13 @@ def swath_bounds(apc: np.ndarray, track: np.ndarray, look_side: str,
     tr = pyproj_transformer(4326, code)
     xs, ys = tr.transform([p[1] for p in pts], [p[0] for p in pts])
     return code, (float(np.min(xs)), float(np.min(ys)), float(np.max(xs)), float(np.max(ys)))
+
+
+def track_heading_deg(position: np.ndarray, direction: np.ndarray, epsg: int) -> float:
+    """Heading of ``direction`` at ``position`` (ECEF) in the projected CRS ``epsg``.
+
+    Degrees clockwise from grid north: the azimuth cut direction of a map-grid image.
+    """
+    la, lo, _ = ecef_to_geodetic(np.stack([position, position + 100.0 * direction]))
+    xs, ys = pyproj_transformer(4326, epsg).transform(np.rad2deg(lo), np.rad2deg(la))
+    return float(np.degrees(np.arctan2(xs[1] - xs[0], ys[1] - ys[0])))

@@ -24,6 +24,8 @@ the impulse response (the integral of its squared, peak-normalised magnitude):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sarproc.windows import window_weights
@@ -43,16 +45,18 @@ def radar_constant(center_frequency_hz: float, peak_power_w: float,
                  / (4 * np.pi) ** 1.5)
 
 
+def band_radar_constant(band: Any, antenna: Any) -> float:
+    """``K`` of a descriptor band (``sar.bands[]``) and antenna (``sar.antenna``)."""
+    return radar_constant(band.center_frequency_hz, band.peak_power_w,
+                          band.calibration_constant_db, antenna.azimuth_beamwidth_deg,
+                          antenna.elevation_beamwidth_deg)
+
+
 def point_rcs(peak_amplitude: float | np.ndarray, range_tx_m: float | np.ndarray,
               range_rx_m: float | np.ndarray, k: float) -> np.ndarray:
     """Radar cross-section (m^2) of a point target from its image peak amplitude."""
     s = np.asarray(peak_amplitude) * np.asarray(range_tx_m) * np.asarray(range_rx_m) / k
     return 4 * np.pi * s**2
-
-
-def trihedral_rcs(edge_m: float, wavelength_m: float) -> float:
-    """Peak RCS of a triangular trihedral corner reflector: ``4 pi a^4 / (3 lambda^2)``."""
-    return float(4 * np.pi * edge_m**4 / (3 * wavelength_m**2))
 
 
 def window_energy_factor(window: str) -> float:

@@ -11,6 +11,7 @@ from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
 from postflight.cli import main
 from postflight.process import ConfigError, load_config, process_sar
 from sarproc.backprojection import reference_track
+from sarproc.grid import track_heading_deg
 from sarproc.l0 import read_channel
 from sarproc.quality import point_target, window_response
 from sim.dump import simulate
@@ -49,10 +50,7 @@ def _heading(l0_path, epsg):
         ch = read_channel(f, 0, "HH")
     mid = ch.n_pulses // 2
     p0 = ch.position[mid]
-    p1 = p0 + 100 * reference_track(ch.position)[mid]
-    la, lo, _ = ecef_to_geodetic(np.stack([p0, p1]))
-    xs, ys = pyproj_transformer(4326, epsg).transform(np.rad2deg(lo), np.rad2deg(la))
-    return float(np.degrees(np.arctan2(xs[1] - xs[0], ys[1] - ys[0]))), ch, p0
+    return track_heading_deg(p0, reference_track(ch.position)[mid], epsg), ch, p0
 
 
 def _focus(dump, out, index, window, extra=()):
