@@ -230,11 +230,20 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
 
 # --- tiled kernel ------------------------------------------------------------------------
 # Per pulse and sub-tile, the geometry is computed once in float64 at the sub-tile's
-# centre; each pixel's ranges follow from a third-order expansion in its offset d from
+# centre; each pixel's range follows from a third-order expansion in its offset d from
 # the centre (|w + d| - |w| = du + D / (2 r) - du D / (2 r^2), du = d.u, D = |d|^2 - du^2;
 # the next term is below h^4 / (8 r^3), h the sub-tile's half-diagonal), its squint and
-# antenna angles from the same offsets, and the carrier phase of the offset from a
-# polynomial sine and cosine. The pixel loop has no branch, so it vectorises.
+# antenna angles from the same offsets, and its phase from a polynomial sine and cosine.
+#
+# The two-way path of the moving antenna, |X - A| + |X - A - V tau| = c tau, equals
+# 2 |X - M| with M = A + V tau / 2 the antenna's position halfway through the travel, to
+# (V tau)^2 / (4 r) (below a nanometre at airborne speeds and ranges); across a sub-tile
+# the delay's offset is (2 / c) (|w + d| - |w|) / (1 + u.V / c), w = centre - M.
+#
+# Each pulse runs three loops over the sub-tile's pixels: geometry (delay, phase and
+# weight: vectorised), range interpolation (scalar loads: the gathers, which a vector
+# loop would need, are slower than scalar loads on some processors and LLVM leaves such
+# loops unvectorised anyway) and phase rotation with accumulation (vectorised).
 
 _F = np.float32
 _S1, _S2, _S3 = _F(-1.6666654611e-1), _F(8.3321608736e-3), _F(-1.9515295891e-4)
@@ -259,6 +268,193 @@ def _sincos32(x: np.float32) -> tuple[np.float32, np.float32]:
     return s1 * sgn, c1 * sgn
 
 
+# minimax polynomials of sin(2 pi x) and cos(2 pi x) on [0, 1/4] (4e-9 absolute error)
+_PS = (_F(6.283185189), _F(-41.34166012), _F(81.60126724), _F(-76.55501843), _F(39.57215334))
+_PC = (_F(0.9999999999), _F(-19.73920861), _F(64.93935261), _F(-85.45381044),
+       _F(60.14806081), _F(-25.00674980))
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def _sincos_cycles(c: np.float32) -> tuple[np.float32, np.float32]:
+    """``sin(2 pi c)`` and ``cos(2 pi c)`` in single precision for a phase in cycles."""
+    c = c - np.rint(c)
+    a = abs(c)
+    x = _HALF - a if a > _F(0.25) else a
+    x2 = x * x
+    sp = x * (_PS[0] + x2 * (_PS[1] + x2 * (_PS[2] + x2 * (_PS[3] + x2 * _PS[4]))))
+    cp = _PC[0] + x2 * (_PC[1] + x2 * (_PC[2] + x2 * (_PC[3] + x2 * (_PC[4] + x2 * _PC[5]))))
+    return (-sp if c < _ZERO else sp), (-cp if a > _F(0.25) else cp)
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def _atan_small(t: np.float32) -> np.float32:
+    """Arctangent for |t| <= 1, branch-free: one argument halving, odd series to t^15.
+
+    ``atan t = 2 atan(t / (1 + sqrt(1 + t^2)))``; the halved argument is at most
+    ``tan(pi / 8)``, where the truncation error is below 3e-8.
+    """
+    h = t / (_ONE + np.sqrt(_ONE + t * t))
+    h2 = h * h
+    return _F(2.0) * h * (_ONE + h2 * (_F(-1 / 3) + h2 * (_F(0.2) + h2 * (_F(-1 / 7) + h2 * (
+        _F(1 / 9) + h2 * (_F(-1 / 11) + h2 * (_F(1 / 13) + h2 * _F(-1 / 15))))))))
+
+
+# Taylor coefficients of sin(pi x) / (pi x) in x^2, to x^20 (error below 3e-10 for |x| <= 1)
+_SINC = tuple(_F((-1) ** k * np.pi ** (2 * k) / float(np.prod(np.arange(1, 2 * k + 2))))
+              for k in range(11))
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def _sinc(x: np.float32) -> np.float32:
+    """``sin(pi x) / (pi x)`` for |x| <= 1 by its series, and 0 beyond the first null."""
+    z = min(x * x, _ONE)
+    v = _SINC[10]
+    v = _SINC[9] + z * v
+    v = _SINC[8] + z * v
+    v = _SINC[7] + z * v
+    v = _SINC[6] + z * v
+    v = _SINC[5] + z * v
+    v = _SINC[4] + z * v
+    v = _SINC[3] + z * v
+    v = _SINC[2] + z * v
+    v = _SINC[1] + z * v
+    v = _SINC[0] + z * v
+    return v * _F(z < _ONE)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def subtile_work(offset: np.ndarray, work: np.ndarray) -> None:
+    """Fill rows 0-3 of a sub-tile's ``work`` from its offsets (n, 3): x, y, z, |d|^2."""
+    for i in range(offset.shape[0]):
+        x, y, z = offset[i, 0], offset[i, 1], offset[i, 2]
+        work[0, i], work[1, i], work[2, i] = x, y, z
+        work[3, i] = x * x + y * y + z * z
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
+                   vel: np.ndarray, track: np.ndarray, fc: float, cen: np.ndarray, h: float,
+                   p0: int, p1: int, sin_half: float, table: np.ndarray, rect: bool,
+                   axes: np.ndarray, ka: float, ke: float, min_gain: float,
+                   work: np.ndarray, acc: np.ndarray) -> None:
+    """Backproject pulses ``p0 .. p1 - 1`` onto one sub-tile; adds into ``acc`` (2, n).
+
+    The sub-tile's centre is ``cen`` (float64 ECEF), its half-diagonal ``h``; ``work``
+    (9, n) float32 holds the pixels' offsets in rows 0-2 and their squared norms in row 3
+    (:func:`subtile_work`), rows 4-8 are scratch. ``table`` is the float32 window table,
+    ``rect`` whether it is constant; ``ka = 0.886 / beam_az`` and ``ke`` (0 with no
+    antenna pattern). The model of :func:`backproject_tiles_kernel`.
+    """
+    n_i = work.shape[1]
+    n_s = rc.shape[1]
+    n_w = table.size - 1
+    inv_c = 1.0 / C_LIGHT
+    use_beam = ka > 0.0
+    ox, oy, oz, dd = work[0], work[1], work[2], work[3]
+    pos, phs, wgt, vre, vim = work[4], work[5], work[6], work[7], work[8]
+    acc_re, acc_im = acc[0], acc[1]
+    for p in range(p0, p1):
+        wx = cen[0] - apc[p, 0]
+        wy = cen[1] - apc[p, 1]
+        wz = cen[2] - apc[p, 2]
+        r = np.sqrt(wx * wx + wy * wy + wz * wz)
+        sc = (wx * track[p, 0] + wy * track[p, 1] + wz * track[p, 2]) / r
+        if abs(sc) > sin_half + 1.5 * h / r:
+            continue
+        # the antenna halfway through the two-way travel (two fixed-point steps)
+        tau = 2.0 * r * inv_c
+        mx, my, mz = wx, wy, wz
+        rm = r
+        for _ in range(2):
+            mx = wx - 0.5 * vel[p, 0] * tau
+            my = wy - 0.5 * vel[p, 1] * tau
+            mz = wz - 0.5 * vel[p, 2] * tau
+            rm = np.sqrt(mx * mx + my * my + mz * mz)
+            tau = 2.0 * rm * inv_c
+        ux, uy, uz = mx / rm, my / rm, mz / rm
+        g = 2.0 * inv_c / (1.0 + (ux * vel[p, 0] + uy * vel[p, 1] + uz * vel[p, 2]) * inv_c)
+        pos0 = (tau - tau0[p]) * fs_up
+        base = int(np.floor(pos0))
+        cyc = fc * tau
+        fux, fuy, fuz = _F(ux), _F(uy), _F(uz)
+        hir, hi2 = _F(0.5 / rm), _F(0.5 / (rm * rm))
+        kpos, kph = _F(g * fs_up), _F(g * fc)
+        tfk, phk = _F(pos0 - base), _F(cyc - np.rint(cyc))
+        # delay offsets span at most g h (1 + h / r) samples of fs_up
+        reach = g * fs_up * h * (1.0 + h / rm) + 1.0
+        plain = (rect and not use_beam and abs(sc) + 1.5 * h / r < sin_half
+                 and pos0 - reach >= 0.0 and pos0 + reach < n_s - 1)
+        if plain:
+            for i in range(n_i):
+                du = ox[i] * fux + oy[i] * fuy + oz[i] * fuz
+                dl = du + (dd[i] - du * du) * (hir - du * hi2)
+                pos[i] = tfk + dl * kpos
+                phs[i] = phk + dl * kph
+        else:
+            # squint and antenna angles are those of the transmit position
+            ir = 1.0 / r
+            fax0, fay0, faz0 = _F(wx * ir), _F(wy * ir), _F(wz * ir)
+            fhr, fhr2 = _F(0.5 * ir), _F(0.5 * ir * ir)
+            fr, fscr = _F(r), _F(sc * r)
+            ftx, fty, ftz = _F(track[p, 0]), _F(track[p, 1]), _F(track[p, 2])
+            ksq, nw0, nwm = _F(n_w / (2.0 * sin_half)), _F(n_w * 0.5), _F(n_w - 1e-3)
+            fsh = _F(sin_half)
+            lo_pos, hi_pos = _F(-base), _F(n_s - 1 - base)
+            fbx, fby, fbz = _F(axes[p, 0, 0]), _F(axes[p, 0, 1]), _F(axes[p, 0, 2])
+            fax, fay, faz = _F(axes[p, 1, 0]), _F(axes[p, 1, 1]), _F(axes[p, 1, 2])
+            fex, fey, fez = _F(axes[p, 2, 0]), _F(axes[p, 2, 1]), _F(axes[p, 2, 2])
+            wb = _F(wx * axes[p, 0, 0] + wy * axes[p, 0, 1] + wz * axes[p, 0, 2])
+            wa = _F(wx * axes[p, 1, 0] + wy * axes[p, 1, 1] + wz * axes[p, 1, 2])
+            we = _F(wx * axes[p, 2, 0] + wy * axes[p, 2, 1] + wz * axes[p, 2, 2])
+            fka, fke, fmin = _F(ka), _F(ke), _F(min_gain)
+            for i in range(n_i):
+                dx, dy, dz = ox[i], oy[i], oz[i]
+                du = dx * fux + dy * fuy + dz * fuz
+                dl = du + (dd[i] - du * du) * (hir - du * hi2)
+                pos[i] = tfk + dl * kpos
+                phs[i] = phk + dl * kph
+                da = dx * fax0 + dy * fay0 + dz * faz0
+                dr_tx = da + (dd[i] - da * da) * (fhr - da * fhr2)
+                wgt[i] = (fscr + dx * ftx + dy * fty + dz * ftz) / (fr + dr_tx)
+            # window: table lookup (scalar loads), zero outside the angle and the line
+            for i in range(n_i):
+                s = wgt[i]
+                uw = min(max(s * ksq + nw0, _ZERO), nwm)
+                iu = int(uw)
+                wgt[i] = (table[iu] + (uw - _F(iu)) * (table[iu + 1] - table[iu])) * _F(
+                    (abs(s) <= fsh) & (pos[i] >= lo_pos) & (pos[i] < hi_pos))
+            if use_beam:
+                for i in range(n_i):
+                    dx, dy, dz = ox[i], oy[i], oz[i]
+                    icb = _ONE / (wb + dx * fbx + dy * fby + dz * fbz)
+                    ta = (wa + dx * fax + dy * fay + dz * faz) * icb
+                    te = (we + dx * fex + dy * fey + dz * fez) * icb
+                    ga = _sinc(fka * _atan_small(ta))
+                    ge = _sinc(fke * _atan_small(te))
+                    gg = ga * ga * ge * ge
+                    ok = _F((gg >= fmin) & (icb > _ZERO))
+                    wgt[i] = wgt[i] * ok / max(gg, fmin)
+        # range interpolation: scalar loads
+        line = rc[p]
+        k_lo, k_hi = -base, n_s - 2 - base
+        for i in range(n_i):
+            fl = np.floor(pos[i])
+            f = pos[i] - fl
+            k = min(max(int(fl), k_lo), k_hi) + base
+            a = line[k]
+            b = line[k + 1]
+            vre[i] = a.real + f * (b.real - a.real)
+            vim[i] = a.imag + f * (b.imag - a.imag)
+        if not plain:
+            for i in range(n_i):
+                vre[i] *= wgt[i]
+                vim[i] *= wgt[i]
+        for i in range(n_i):
+            sn, cs = _sincos_cycles(phs[i])
+            acc_re[i] += vre[i] * cs - vim[i] * sn
+            acc_im[i] += vre[i] * sn + vim[i] * cs
+
+
 @nb.njit(cache=True, nogil=True, parallel=True, fastmath=True)
 def backproject_tiles_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                              vel: np.ndarray, track: np.ndarray, fc: float,
@@ -274,106 +470,22 @@ def backproject_tiles_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc
     Same model as :func:`backproject_kernel` (moving antenna, window uniform in the sine
     of squint, optional antenna-pattern compensation, linear interpolation of the
     upsampled lines). The centre geometry is float64, the per-pixel offsets float32.
+    A pulse that sees the whole sub-tile inside the integration angle and inside its
+    line, with a rectangular window and no antenna pattern, skips the per-pixel weight.
     """
     n_t, n_i = offset.shape[0], offset.shape[1]
-    n_s = rc.shape[1]
-    n_w = win_table.size - 1
     table = win_table.astype(np.float32)
-    inv_c = 1.0 / C_LIGHT
-    use_beam = beam_az > 0.0
-    ka = 0.886 / beam_az if use_beam else 0.0
-    ke = 0.886 / beam_el if use_beam else 0.0
+    rect = bool(np.all(win_table == win_table[0]))
+    ka = 0.886 / beam_az if beam_az > 0.0 else 0.0
+    ke = 0.886 / beam_el if beam_az > 0.0 else 0.0
     for t in nb.prange(n_t):
-        acc_re = np.zeros(n_i, np.float32)
-        acc_im = np.zeros(n_i, np.float32)
-        dd = np.empty(n_i, np.float32)
+        work = np.empty((9, n_i), np.float32)
+        acc = np.zeros((2, n_i), np.float32)
+        subtile_work(offset[t], work)
+        subtile_pulses(rc, tau0, fs_up, apc, vel, track, fc, centre[t], half_diag[t], 0,
+                       rc.shape[0], sin_half, table, rect, axes, ka, ke, min_gain, work, acc)
         for i in range(n_i):
-            dd[i] = (offset[t, i, 0] ** 2 + offset[t, i, 1] ** 2 + offset[t, i, 2] ** 2)
-        for p in range(rc.shape[0]):
-            wx = centre[t, 0] - apc[p, 0]
-            wy = centre[t, 1] - apc[p, 1]
-            wz = centre[t, 2] - apc[p, 2]
-            r = np.sqrt(wx * wx + wy * wy + wz * wz)
-            ux, uy, uz = wx / r, wy / r, wz / r
-            sc = ux * track[p, 0] + uy * track[p, 1] + uz * track[p, 2]
-            if abs(sc) > sin_half + 1.5 * half_diag[t] / r:
-                continue
-            tau_c = 2.0 * r * inv_c
-            vx, vy, vz = wx - vel[p, 0] * tau_c, wy - vel[p, 1] * tau_c, wz - vel[p, 2] * tau_c
-            r2 = np.sqrt(vx * vx + vy * vy + vz * vz)
-            tau_c = (r + r2) * inv_c
-            cyc = fc * tau_c
-            s_c, c_c = _sincos32(_F(2.0 * np.pi * (cyc - np.floor(cyc))))
-            # per-pulse constants of the pixel loop, single precision
-            fux, fuy, fuz = _F(ux), _F(uy), _F(uz)
-            fvx, fvy, fvz = _F(vx / r2), _F(vy / r2), _F(vz / r2)
-            hir, hir2 = _F(0.5 / r), _F(0.5 / r2)
-            ir, ir2 = _F(1.0 / r), _F(1.0 / r2)
-            pos_c = _F((tau_c - tau0[p]) * fs_up)
-            kpos = _F(inv_c * fs_up)
-            kph = _F(2.0 * np.pi * fc * inv_c)
-            fr, fscr = _F(r), _F(sc * r)
-            ftx, fty, ftz = _F(track[p, 0]), _F(track[p, 1]), _F(track[p, 2])
-            ksq = _F(n_w / (2.0 * sin_half))
-            fsh = _F(sin_half)
-            nw0 = _F(n_w * 0.5)
-            nwm = _F(n_w - 1e-3)
-            top = _F(n_s - 1)
-            fbx, fby, fbz = _F(axes[p, 0, 0]), _F(axes[p, 0, 1]), _F(axes[p, 0, 2])
-            fax, fay, faz = _F(axes[p, 1, 0]), _F(axes[p, 1, 1]), _F(axes[p, 1, 2])
-            fex, fey, fez = _F(axes[p, 2, 0]), _F(axes[p, 2, 1]), _F(axes[p, 2, 2])
-            wb = _F(wx * axes[p, 0, 0] + wy * axes[p, 0, 1] + wz * axes[p, 0, 2])
-            wa = _F(wx * axes[p, 1, 0] + wy * axes[p, 1, 1] + wz * axes[p, 1, 2])
-            we = _F(wx * axes[p, 2, 0] + wy * axes[p, 2, 1] + wz * axes[p, 2, 2])
-            fka, fke, fmin = _F(ka * np.pi), _F(ke * np.pi), _F(min_gain)
-            cr, ci = c_c, s_c
-            for i in range(n_i):
-                dx, dy, dz = offset[t, i, 0], offset[t, i, 1], offset[t, i, 2]
-                du = dx * fux + dy * fuy + dz * fuz
-                dr1 = du + (dd[i] - du * du) * hir * (_ONE - du * ir)
-                dv = dx * fvx + dy * fvy + dz * fvz
-                dr2 = dv + (dd[i] - dv * dv) * hir2 * (_ONE - dv * ir2)
-                s = (fscr + dx * ftx + dy * fty + dz * ftz) / (fr + dr1)
-                uw = min(max(s * ksq + nw0, _ZERO), nwm)
-                iu = int(uw)
-                wgt = (table[iu] + (uw - _F(iu)) * (table[iu + 1] - table[iu])) * _F(
-                    abs(s) <= fsh)
-                if use_beam:
-                    cb = wb + dx * fbx + dy * fby + dz * fbz
-                    ta = (wa + dx * fax + dy * fay + dz * faz) / cb
-                    te = (we + dx * fex + dy * fey + dz * fez) / cb
-                    # arctangent of the small tangents (|t| < 0.7): odd series to t^11
-                    ta2, te2 = ta * ta, te * te
-                    xa = fka * ta * (_ONE + ta2 * (_F(-1 / 3) + ta2 * (_F(0.2) + ta2 * (
-                        _F(-1 / 7) + ta2 * (_F(1 / 9) + ta2 * _F(-1 / 11))))))
-                    xe = fke * te * (_ONE + te2 * (_F(-1 / 3) + te2 * (_F(0.2) + te2 * (
-                        _F(-1 / 7) + te2 * (_F(1 / 9) + te2 * _F(-1 / 11))))))
-                    sa, _ = _sincos32(xa)
-                    se, _ = _sincos32(xe)
-                    xa = xa + _F(1e-30) * _F(xa == _ZERO)
-                    xe = xe + _F(1e-30) * _F(xe == _ZERO)
-                    ga = sa / xa + _F(xa == _F(1e-30))
-                    ge = se / xe + _F(xe == _F(1e-30))
-                    g = ga * ga * ge * ge
-                    ok = _F((g >= fmin) & (cb > _ZERO) & (abs(ta) < _F(0.7))
-                            & (abs(te) < _F(0.7)))
-                    wgt = wgt * ok / max(g, fmin)
-                dtau = dr1 + dr2
-                pos = pos_c + dtau * kpos
-                k = min(max(int(np.floor(pos)), 0), n_s - 2)
-                f = pos - _F(k)
-                wgt = wgt * _F((pos >= _ZERO) & (pos < top))
-                a = rc[p, k]
-                b = rc[p, k + 1]
-                sr = (a.real + f * (b.real - a.real)) * wgt
-                si = (a.imag + f * (b.imag - a.imag)) * wgt
-                sn, cs = _sincos32(dtau * kph)
-                pr = cr * cs - ci * sn
-                pim = ci * cs + cr * sn
-                acc_re[i] += sr * pr - si * pim
-                acc_im[i] += sr * pim + si * pr
-        for i in range(n_i):
-            out[t, i] += complex(acc_re[i], acc_im[i])
+            out[t, i] += complex(acc[0, i], acc[1, i])
 
 
 def subtile_size(spacing_m: float, min_range_m: float, wavelength_m: float,

@@ -32,12 +32,13 @@ from sarproc.backprojection import (
     _ONE,
     _ZERO,
     C_LIGHT,
-    _sincos32,
+    _sincos_cycles,
     backproject_tiles_kernel,
     expansion_phase,
     merge_subtiles,
-    pulse_contribution,
+    subtile_pulses,
     subtile_size,
+    subtile_work,
     subtiles,
 )
 from sarproc.windows import parse_window, window_weights
@@ -208,100 +209,102 @@ def ffbp_tiles_kernel(grids: np.ndarray, rho0: np.ndarray, alpha0: np.ndarray, d
 
     Sums the subaperture polar images at every pixel (Keys cubic interpolation).
     A pixel is ``tile_centre[t] + offset[t, i]``; its range from a subaperture centre is
-    expanded about the sub-tile's centre so that the interpolation loop vectorises. A
-    subaperture whose pulses all see the pixel inside the integration angle adds its
-    interpolated, already windowed, polar image; one that straddles the angle's edge is
-    backprojected exactly, pulse by pulse (pulses ``bounds[j, 0]`` to ``bounds[j, 1]``
-    of ``up``), so the aperture ends where exact backprojection ends it.
+    expanded about the sub-tile's centre. A subaperture whose pulses all see the whole
+    sub-tile inside the integration angle adds its interpolated, already windowed, polar
+    image; one whose pulses may straddle the angle's edge anywhere on the sub-tile is
+    backprojected exactly, pulse by pulse (pulses ``bounds[j, 0]`` to ``bounds[j, 1]`` of
+    ``up``, :func:`sarproc.backprojection.subtile_pulses`), so the aperture ends where
+    exact backprojection ends it. Per subaperture the interpolation runs in three loops:
+    geometry and cubic weights (vectorised), the 16 complex taps (scalar loads), phase
+    rotation and accumulation (vectorised).
     """
     n_t, n_i = offset.shape[0], offset.shape[1]
     n_sub, n_r, n_a = grids.shape
-    k_ph = 4.0 * np.pi * fc / C_LIGHT
+    kcyc = 2.0 * fc / C_LIGHT
+    table = win_table.astype(np.float32)
+    rect = bool(np.all(win_table == win_table[0]))
+    ka = 0.886 / beam_az if beam_az > 0.0 else 0.0
+    ke = 0.886 / beam_el if beam_az > 0.0 else 0.0
     for t in nb.prange(n_t):
-        acc_re = np.zeros(n_i, np.float32)
-        acc_im = np.zeros(n_i, np.float32)
-        edge = np.zeros(n_i, np.bool_)
-        dd = np.empty(n_i, np.float32)
-        for i in range(n_i):
-            dd[i] = offset[t, i, 0] ** 2 + offset[t, i, 1] ** 2 + offset[t, i, 2] ** 2
+        work = np.empty((9, n_i), np.float32)
+        acc = np.zeros((2, n_i), np.float32)
+        # per pixel: row and column bases, cubic weights (4 + 4), phase, weight, value (2)
+        tap = np.empty((14, n_i), np.float32)
+        subtile_work(offset[t], work)
+        ox, oy, oz, dd = work[0], work[1], work[2], work[3]
+        h = half_diag[t]
         for j in range(n_sub):
             wx = tile_centre[t, 0] - centres[j, 0]
             wy = tile_centre[t, 1] - centres[j, 1]
             wz = tile_centre[t, 2] - centres[j, 2]
             r = np.sqrt(wx * wx + wy * wy + wz * wz)
             ac = (wx * sub_axes[j, 0] + wy * sub_axes[j, 1] + wz * sub_axes[j, 2]) / r
-            hs_c = 0.5 * extent[j] / r
-            if abs(ac) > sin_half + hs_c + 1.5 * half_diag[t] / r:
+            spread = 1.05 * 0.5 * extent[j] / r + 1.5 * h / r
+            if abs(ac) - spread > sin_half:
                 continue
-            cyc = 2.0 * fc * r / C_LIGHT
-            s_c, c_c = _sincos32(_F(2.0 * np.pi * (cyc - np.floor(cyc))))
+            if abs(ac) + spread > sin_half:
+                subtile_pulses(up, tau0, fs_up, apc, vel, track, fc, tile_centre[t], h,
+                               bounds[j, 0], bounds[j, 1], sin_half, table, rect, axes, ka,
+                               ke, min_gain, work, acc)
+                continue
+            cyc = kcyc * r
             fux, fuy, fuz = _F(wx / r), _F(wy / r), _F(wz / r)
             fax, fay, faz = _F(sub_axes[j, 0]), _F(sub_axes[j, 1]), _F(sub_axes[j, 2])
-            hir, ir, fr_c = _F(0.5 / r), _F(1.0 / r), _F(r)
+            hir, hi2, fr_c = _F(0.5 / r), _F(0.5 / (r * r)), _F(r)
             wa = _F(ac * r)
-            fsh = _F(sin_half)
-            fext = _F(0.5 * extent[j])
             r0 = _F(r - rho0[j])
             idr = _F(1.0 / d_rho)
             ida = _F(1.0 / d_alpha[j])
             a0 = _F(alpha0[j])
-            kph = _F(k_ph)
-            g = grids[j]
+            phk, fk = _F(cyc - np.rint(cyc)), _F(kcyc)
+            top_r, top_a = _F(n_r - 2), _F(n_a - 2)
             for i in range(n_i):
-                dx, dy, dz = offset[t, i, 0], offset[t, i, 1], offset[t, i, 2]
+                dx, dy, dz = ox[i], oy[i], oz[i]
                 du = dx * fux + dy * fuy + dz * fuz
-                drho = du + (dd[i] - du * du) * hir * (_ONE - du * ir)
-                rho = fr_c + drho
-                al = (wa + dx * fax + dy * fay + dz * faz) / rho
-                hs = fext * (_ONE - al * al) / rho
-                aal = abs(al)
-                inside = aal + hs <= fsh
-                edge[i] = (aal + hs > fsh) & (aal - hs <= fsh)
-                wgt = _F(inside)
+                drho = du + (dd[i] - du * du) * (hir - du * hi2)
+                al = (wa + dx * fax + dy * fay + dz * faz) / (fr_c + drho)
                 fr = (r0 + drho) * idr
                 fa = (al - a0) * ida
-                ri = min(max(np.int32(fr), np.int32(1)), np.int32(n_r - 3))
-                ai = min(max(np.int32(fa), np.int32(1)), np.int32(n_a - 3))
-                tr = fr - _F(ri)
-                ta = fa - _F(ai)
-                ok = (fr >= _F(1.0)) & (fr < _F(n_r - 2)) & (fa >= _F(1.0)) & (fa < _F(n_a - 2))
-                wgt = wgt * _F(ok)
-                kr0 = ((-_HALF * tr + _ONE) * tr - _HALF) * tr
-                kr1 = (_F(1.5) * tr - _F(2.5)) * tr * tr + _ONE
-                kr2 = ((_F(-1.5) * tr + _F(2.0)) * tr + _HALF) * tr
-                kr3 = (_HALF * tr - _HALF) * tr * tr
-                ka0 = ((-_HALF * ta + _ONE) * ta - _HALF) * ta
-                ka1 = (_F(1.5) * ta - _F(2.5)) * ta * ta + _ONE
-                ka2 = ((_F(-1.5) * ta + _F(2.0)) * ta + _HALF) * ta
-                ka3 = (_HALF * ta - _HALF) * ta * ta
+                ok = (fr >= _ONE) & (fr < top_r) & (fa >= _ONE) & (fa < top_a)
+                rb = min(max(np.floor(fr), _ONE), top_r - _ONE)
+                ab = min(max(np.floor(fa), _ONE), top_a - _ONE)
+                tr = fr - rb
+                ta = fa - ab
+                tap[0, i] = rb
+                tap[1, i] = ab
+                tap[2, i] = ((-_HALF * tr + _ONE) * tr - _HALF) * tr
+                tap[3, i] = (_F(1.5) * tr - _F(2.5)) * tr * tr + _ONE
+                tap[4, i] = ((_F(-1.5) * tr + _F(2.0)) * tr + _HALF) * tr
+                tap[5, i] = (_HALF * tr - _HALF) * tr * tr
+                tap[6, i] = ((-_HALF * ta + _ONE) * ta - _HALF) * ta
+                tap[7, i] = (_F(1.5) * ta - _F(2.5)) * ta * ta + _ONE
+                tap[8, i] = ((_F(-1.5) * ta + _F(2.0)) * ta + _HALF) * ta
+                tap[9, i] = (_HALF * ta - _HALF) * ta * ta
+                tap[10, i] = phk + drho * fk
+                tap[11, i] = _F(ok)
+            g = grids[j]
+            for i in range(n_i):
+                ri = int(tap[0, i]) - 1
+                ai = int(tap[1, i]) - 1
                 vr = _ZERO
                 vi = _ZERO
                 for q in range(4):
-                    kq = ka0 if q == 0 else (ka1 if q == 1 else (ka2 if q == 2 else ka3))
-                    col = ai - 1 + q
-                    z0 = g[ri - 1, col]
-                    z1 = g[ri, col]
-                    z2 = g[ri + 1, col]
-                    z3 = g[ri + 2, col]
-                    vr += kq * (kr0 * z0.real + kr1 * z1.real + kr2 * z2.real + kr3 * z3.real)
-                    vi += kq * (kr0 * z0.imag + kr1 * z1.imag + kr2 * z2.imag + kr3 * z3.imag)
-                sn, cs = _sincos32(drho * kph)
-                pr = c_c * cs - s_c * sn
-                pim = s_c * cs + c_c * sn
-                acc_re[i] += wgt * (vr * pr - vi * pim)
-                acc_im[i] += wgt * (vr * pim + vi * pr)
-            # subapertures straddling the aperture's edge: exactly, pulse by pulse
+                    kq = tap[6 + q, i]
+                    z0 = g[ri, ai + q]
+                    z1 = g[ri + 1, ai + q]
+                    z2 = g[ri + 2, ai + q]
+                    z3 = g[ri + 3, ai + q]
+                    vr += kq * (tap[2, i] * z0.real + tap[3, i] * z1.real
+                                + tap[4, i] * z2.real + tap[5, i] * z3.real)
+                    vi += kq * (tap[2, i] * z0.imag + tap[3, i] * z1.imag
+                                + tap[4, i] * z2.imag + tap[5, i] * z3.imag)
+                tap[12, i] = vr
+                tap[13, i] = vi
             for i in range(n_i):
-                if edge[i]:
-                    x0 = tile_centre[t, 0] + offset[t, i, 0]
-                    x1 = tile_centre[t, 1] + offset[t, i, 1]
-                    x2 = tile_centre[t, 2] + offset[t, i, 2]
-                    z = 0j
-                    for p in range(bounds[j, 0], bounds[j, 1]):
-                        z += pulse_contribution(up, p, x0, x1, x2, tau0, fs_up, apc, vel,
-                                                track, fc, sin_half, win_table, axes,
-                                                beam_az, beam_el, min_gain)
-                    acc_re[i] += _F(z.real)
-                    acc_im[i] += _F(z.imag)
+                sn, cs = _sincos_cycles(tap[10, i])
+                w = tap[11, i]
+                vr, vi = tap[12, i] * w, tap[13, i] * w
+                acc[0, i] += vr * cs - vi * sn
+                acc[1, i] += vr * sn + vi * cs
         for i in range(n_i):
-            out[t, i] += complex(acc_re[i], acc_im[i])
+            out[t, i] += complex(acc[0, i], acc[1, i])
