@@ -110,6 +110,33 @@ def _cmd_process(args: argparse.Namespace) -> int:
     return EXIT_ANOMALIES if anomalies else EXIT_OK
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from flightlog.align import AlignmentError
+    from flightlog.descriptor import DescriptorError
+    from postflight.process import ConfigError, calibrate_dump, load_config
+
+    try:
+        cfg = load_config(args.config, args.set)
+    except ConfigError as exc:
+        print(f"postflight calibrate: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        path = calibrate_dump(args.dump, args.out, args.reflectors, cfg)
+    except (DescriptorError, AlignmentError, ValueError, OSError) as exc:
+        print(f"postflight calibrate: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    result = json.loads(Path(path).read_text())
+    for band, entry in result["bands"].items():
+        print(f"band {band}: absolute correction {entry['absolute_db']:+.3f} dB from "
+              f"{sum(r['kind'] == 'trihedral' for r in entry['reflectors'])} trihedrals")
+        pc = entry.get("polcal")
+        if pc:
+            print(f"  cross-talk {', '.join(f'{v:.1f}' for v in pc['crosstalk_db'])} dB; "
+                  f"imbalance {pc['imbalance_db']:+.3f} dB {pc['imbalance_deg']:+.2f} deg")
+    print(f"written: {path} (use it with --set sar.calibration_file={path})")
+    return EXIT_OK
+
+
 def _cmd_show_versions(args: argparse.Namespace) -> int:
     import platform
     from importlib.metadata import PackageNotFoundError, version
@@ -196,6 +223,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a configuration key, e.g. sar.grid.spacing_m=2 "
                    "(repeatable; VALUE is YAML)")
     p.set_defaults(func=_cmd_process)
+
+    p = sub.add_parser("calibrate", help="calibration file from a corner-reflector flight",
+                       description="Focus a calibration flight (as `process` does, without "
+                       "polarimetric products), measure its corner reflectors and write "
+                       "OUT/calibration.json: the absolute correction per band from the "
+                       "trihedrals, cross-talk and channel imbalance from the distributed "
+                       "scene and the brightest trihedral. Later flights apply it with "
+                       "--set sar.calibration_file=OUT/calibration.json.",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dump", help="dump directory of the calibration flight")
+    p.add_argument("out", help="output directory")
+    p.add_argument("--reflectors", required=True, metavar="CSV",
+                   help="reflector list: x_ecef,y_ecef,z_ecef,kind,rcs_m2 (header line "
+                   "first; kind trihedral, dihedral0, dihedral45, ...)")
+    p.add_argument("--config", default=None, metavar="YAML", help="run configuration")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a configuration key (repeatable; VALUE is YAML)")
+    p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("show-versions", help="print versions for bug reports")
     p.set_defaults(func=_cmd_show_versions)

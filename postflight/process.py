@@ -140,7 +140,8 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
                 gslc, stem, k, band.bandwidth_hz, 299_792_458.0 / band.center_frequency_hz,
                 config.sar.model_dump(mode="json"), apc[mid], track[mid],
                 PolConfig((pc.looks[0], pc.looks[1]), pc.speckle_filter, pc.filter_size,
-                          (pc.percentiles[0], pc.percentiles[1])),
+                          (pc.percentiles[0], pc.percentiles[1]), pc.noise_subtraction,
+                          pc.noise_window),
                 provenance(inputs, config.model_dump(mode="json")), index, cal.get(band.id))
             made.update({f"band{band.id}/{key}": str(v) for key, v in paths.items()})
     return made

@@ -17,6 +17,7 @@ from sarproc.l0 import L0Channel, build_l0, read_channel
 from sarproc.quality import (
     ImpulseResponse,
     PointTargetQuality,
+    complex_at,
     point_target,
     profile_metrics,
     window_response,
@@ -27,6 +28,6 @@ from sarproc.windows import parse_window, window_weights
 __all__ = ["GridConfig", "GslcWriter", "ImpulseResponse", "L0Channel", "MapGrid",
            "PointTargetQuality", "SarConfig", "antenna_axes", "backproject", "build_l0",
            "channel_geometry", "compress", "compress_channel", "focus_channel", "focus_tile",
-           "ideal_chirp", "matched_filter", "parse_window", "point_target", "profile_metrics",
-           "read_channel", "reference_track", "replica_reference",
+           "complex_at", "ideal_chirp", "matched_filter", "parse_window", "point_target",
+           "profile_metrics", "read_channel", "reference_track", "replica_reference",
            "swath_bounds", "upsample", "window_response", "window_weights"]

@@ -336,12 +336,14 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
                    vel: np.ndarray, track: np.ndarray, fc: float, cen: np.ndarray, h: float,
                    p0: int, p1: int, sin_half: float, table: np.ndarray, rect: bool,
                    axes: np.ndarray, ka: float, ke: float, min_gain: float,
-                   work: np.ndarray, acc: np.ndarray) -> None:
+                   work: np.ndarray, kix: np.ndarray, vab: np.ndarray,
+                   acc: np.ndarray) -> None:
     """Backproject pulses ``p0 .. p1 - 1`` onto one sub-tile; adds into ``acc`` (2, n).
 
     The sub-tile's centre is ``cen`` (float64 ECEF), its half-diagonal ``h``; ``work``
-    (9, n) float32 holds the pixels' offsets in rows 0-2 and their squared norms in row 3
-    (:func:`subtile_work`), rows 4-8 are scratch. ``table`` is the float32 window table,
+    (7, n) float32 holds the pixels' offsets in rows 0-2 and their squared norms in row 3
+    (:func:`subtile_work`), rows 4-6 are scratch, as are ``kix`` (n) int32 and ``vab``
+    (2, n) complex64. ``table`` is the float32 window table,
     ``rect`` whether it is constant; ``ka = 0.886 / beam_az`` and ``ke`` (0 with no
     antenna pattern). The model of :func:`backproject_tiles_kernel`.
     """
@@ -351,7 +353,8 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
     inv_c = 1.0 / C_LIGHT
     use_beam = ka > 0.0
     ox, oy, oz, dd = work[0], work[1], work[2], work[3]
-    pos, phs, wgt, vre, vim = work[4], work[5], work[6], work[7], work[8]
+    pos, phs, wgt = work[4], work[5], work[6]
+    va, vb = vab[0], vab[1]
     acc_re, acc_im = acc[0], acc[1]
     for p in range(p0, p1):
         wx = cen[0] - apc[p, 0]
@@ -434,25 +437,36 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
                     gg = ga * ga * ge * ge
                     ok = _F((gg >= fmin) & (icb > _ZERO))
                     wgt[i] = wgt[i] * ok / max(gg, fmin)
-        # range interpolation: scalar loads
+        # range interpolation: sample index and fraction (vector), the two samples (scalar
+        # loads), then interpolation, weight and phase rotation (vector)
         line = rc[p]
-        k_lo, k_hi = -base, n_s - 2 - base
+        k_lo, k_hi = _F(-base), _F(n_s - 2 - base)
         for i in range(n_i):
-            fl = np.floor(pos[i])
-            f = pos[i] - fl
-            k = min(max(int(fl), k_lo), k_hi) + base
-            a = line[k]
-            b = line[k + 1]
-            vre[i] = a.real + f * (b.real - a.real)
-            vim[i] = a.imag + f * (b.imag - a.imag)
-        if not plain:
+            fl = min(max(np.floor(pos[i]), k_lo), k_hi)
+            pos[i] = pos[i] - fl
+            kix[i] = np.int32(fl)
+        for i in range(n_i):
+            k = kix[i] + base
+            va[i] = line[k]
+            vb[i] = line[k + 1]
+        if plain:
             for i in range(n_i):
-                vre[i] *= wgt[i]
-                vim[i] *= wgt[i]
-        for i in range(n_i):
-            sn, cs = _sincos_cycles(phs[i])
-            acc_re[i] += vre[i] * cs - vim[i] * sn
-            acc_im[i] += vre[i] * sn + vim[i] * cs
+                f = pos[i]
+                a, b = va[i], vb[i]
+                xr = a.real + f * (b.real - a.real)
+                xi = a.imag + f * (b.imag - a.imag)
+                sn, cs = _sincos_cycles(phs[i])
+                acc_re[i] += xr * cs - xi * sn
+                acc_im[i] += xr * sn + xi * cs
+        else:
+            for i in range(n_i):
+                f = pos[i]
+                a, b = va[i], vb[i]
+                xr = (a.real + f * (b.real - a.real)) * wgt[i]
+                xi = (a.imag + f * (b.imag - a.imag)) * wgt[i]
+                sn, cs = _sincos_cycles(phs[i])
+                acc_re[i] += xr * cs - xi * sn
+                acc_im[i] += xr * sn + xi * cs
 
 
 @nb.njit(cache=True, nogil=True, parallel=True, fastmath=True)
@@ -479,11 +493,14 @@ def backproject_tiles_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc
     ka = 0.886 / beam_az if beam_az > 0.0 else 0.0
     ke = 0.886 / beam_el if beam_az > 0.0 else 0.0
     for t in nb.prange(n_t):
-        work = np.empty((9, n_i), np.float32)
+        work = np.empty((7, n_i), np.float32)
+        kix = np.empty(n_i, np.int32)
+        vab = np.empty((2, n_i), np.complex64)
         acc = np.zeros((2, n_i), np.float32)
         subtile_work(offset[t], work)
         subtile_pulses(rc, tau0, fs_up, apc, vel, track, fc, centre[t], half_diag[t], 0,
-                       rc.shape[0], sin_half, table, rect, axes, ka, ke, min_gain, work, acc)
+                       rc.shape[0], sin_half, table, rect, axes, ka, ke, min_gain, work, kix,
+                       vab, acc)
         for i in range(n_i):
             out[t, i] += complex(acc[0, i], acc[1, i])
 

@@ -5,8 +5,10 @@ radar cross-sections), compares the radar cross-section read through the radar e
 (:mod:`sarproc.radiometry`) with the truth to get the absolute correction per band
 (``10 log10(sigma_measured / sigma_true)``, averaged over the trihedrals in HH and VV),
 and estimates cross-talk and channel imbalance (:mod:`sarproc.polcal`) from the scene's
-distributed pixels and the brightest trihedral. The result is a JSON calibration file
-that later flights' processing applies (``sar.calibration_file``).
+distributed pixels and the reflectors of known kind (trihedrals, dihedrals), every
+reflector's polarisations read at the peak of its brightest channel. The absolute
+correction uses the trihedrals after the polarimetric correction. The result is a JSON
+calibration file that later flights' processing applies (``sar.calibration_file``).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import numpy as np
 from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
 from flightlog.provenance import atomic_output
 from sarproc.gslc import GRIDS, frequency_name
-from sarproc.polcal import PolCal, estimate, observed_covariance
-from sarproc.quality import point_target
+from sarproc.polcal import PolCal, canonical_matrix, estimate, observed_covariance
+from sarproc.quality import complex_at, point_target
 from sarproc.radiometry import point_rcs
 
 
@@ -92,34 +94,54 @@ def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k
         mask[max(0, i - 2 * h) : i + 2 * h, max(0, j - 2 * h) : j + 2 * h] = False
         d = r.position - apc
         rng = float(np.linalg.norm(d - (d @ track) * track))
-        vals: dict[str, complex] = {}
-        rcs = {}
-        for p in pols:
-            q = point_target(img[p], spacing, heading_deg, chip=chip, upsample=8,
-                             cut_half_length_m=chip * spacing / 8, peak=(i, j))
-            vals[p] = q.peak_amplitude * np.exp(1j * q.peak_phase_rad)
-            rcs[p] = float(point_rcs(q.peak_amplitude, rng, rng, radar_k))
+        # locate the peak in the reflector's brightest channel, then read every channel
+        # there (a trihedral's cross-polarised channels hold only cross-talk and clutter)
+        win = (slice(i - 2, i + 3), slice(j - 2, j + 3))
+        bright = max(pols, key=lambda p: float(np.abs(img[p][win]).max()))
+        q = point_target(img[bright], spacing, heading_deg, chip=chip, upsample=8,
+                         cut_half_length_m=chip * spacing / 8, peak=(i, j))
+        row, col = -q.peak_north_m / spacing, q.peak_east_m / spacing
+        vals = {p: complex_at(img[p], row, col, chip=chip, upsample=8) for p in pols}
+        rcs = {p: float(point_rcs(abs(v), rng, rng, radar_k)) for p, v in vals.items()}
         peaks.append(vals)
         measured.append({"kind": r.kind, "rcs_true_m2": r.rcs_m2, "range_m": rng,
                          "rcs_db_error": {p: float(10 * np.log10(v / r.rcs_m2))
                                           for p, v in rcs.items()}})
-    tri = [m for m in measured if m["kind"] == "trihedral"]
+    tri = [k for k, m in enumerate(measured) if m["kind"] == "trihedral"]
     if not tri:
         raise ValueError(f"{gslc}: no trihedral reflector inside the image")
-    errs = [m["rcs_db_error"][p] for m in tri for p in ("HH", "VV") if p in m["rcs_db_error"]]
-    result: dict[str, Any] = {"absolute_db": float(np.mean(errs)), "reflectors": measured}
+    result: dict[str, Any] = {"reflectors": measured}
+    cal = None
     if sorted(pols) == ["HH", "HV", "VH", "VV"]:
         # distributed pixels: away from the reflectors and not much brighter than the scene
         span = sum(np.abs(img[p]) ** 2 for p in pols)
         ok = mask & np.isfinite(span) & (span < 10 * np.nanmedian(span[mask]))
         cov = observed_covariance(*(img[p][ok] for p in ("HH", "HV", "VH", "VV")))
-        best = max((k for k, m in enumerate(measured) if m["kind"] == "trihedral"),
-                   key=lambda k: abs(peaks[k]["HH"]))
-        t = peaks[best]
-        cal = estimate(cov, np.array([t["HH"], t["HV"], t["VH"], t["VV"]]))
+        targets = []
+        for k, m in enumerate(measured):
+            shape = canonical_matrix(m["kind"])
+            if shape is not None:
+                v = peaks[k]
+                targets.append((np.array([v["HH"], v["HV"], v["VH"], v["VV"]]), shape))
+        cal = estimate(cov, targets)
         result["polcal"] = {"crosstalk": [[c.real, c.imag] for c in cal.crosstalk],
                             "imbalance": [cal.imbalance.real, cal.imbalance.imag],
-                            **cal.as_dict()}
+                            "distributed_pixels": int(ok.sum()), **cal.as_dict()}
+    # absolute: the trihedrals' co-polarised RCS, after the polarimetric correction
+    errs = []
+    for k in tri:
+        v = peaks[k]
+        if cal is not None:
+            s = cal.correct(np.array([[v["HH"], v["VH"]], [v["HV"], v["VV"]]]))
+            co = {"HH": s[0, 0], "VV": s[1, 1]}
+        else:
+            co = {p: v[p] for p in ("HH", "VV") if p in v}
+        m = measured[k]
+        m["rcs_db_error_corrected"] = {
+            p: float(10 * np.log10(point_rcs(abs(x), m["range_m"], m["range_m"], radar_k)
+                                   / m["rcs_true_m2"])) for p, x in co.items()}
+        errs += list(m["rcs_db_error_corrected"].values())
+    result["absolute_db"] = float(np.mean(errs))
     return result
 
 

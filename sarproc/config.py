@@ -86,6 +86,10 @@ class PolarimetryConfig(_Strict):
     speckle_filter: Literal["none", "boxcar", "refined_lee"] = "refined_lee"
     filter_size: int = Field(5, ge=3, le=31)
     percentiles: tuple[float, float] = (2.0, 98.0)
+    noise_subtraction: bool = Field(True, description="subtract the thermal noise estimated "
+                                    "from the HV - VH difference")
+    noise_window: int = Field(15, ge=1, le=255, description="multilooked pixels averaged "
+                              "(a square) for the noise estimate")
 
     @field_validator("looks")
     @classmethod

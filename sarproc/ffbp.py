@@ -226,7 +226,9 @@ def ffbp_tiles_kernel(grids: np.ndarray, rho0: np.ndarray, alpha0: np.ndarray, d
     ka = 0.886 / beam_az if beam_az > 0.0 else 0.0
     ke = 0.886 / beam_el if beam_az > 0.0 else 0.0
     for t in nb.prange(n_t):
-        work = np.empty((9, n_i), np.float32)
+        work = np.empty((7, n_i), np.float32)
+        kix = np.empty(n_i, np.int32)
+        vab = np.empty((2, n_i), np.complex64)
         acc = np.zeros((2, n_i), np.float32)
         # per pixel: row and column bases, cubic weights (4 + 4), phase, weight, value (2)
         tap = np.empty((14, n_i), np.float32)
@@ -245,7 +247,7 @@ def ffbp_tiles_kernel(grids: np.ndarray, rho0: np.ndarray, alpha0: np.ndarray, d
             if abs(ac) + spread > sin_half:
                 subtile_pulses(up, tau0, fs_up, apc, vel, track, fc, tile_centre[t], h,
                                bounds[j, 0], bounds[j, 1], sin_half, table, rect, axes, ka,
-                               ke, min_gain, work, acc)
+                               ke, min_gain, work, kix, vab, acc)
                 continue
             cyc = kcyc * r
             fux, fuy, fuz = _F(wx / r), _F(wy / r), _F(wz / r)

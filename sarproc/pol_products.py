@@ -9,7 +9,8 @@ constant and the impulse response's area (:mod:`sarproc.radiometry`), decomposes
   ``HHHH, HVHV, VVVV`` (real) and ``HHHV, HHVV, HVVV`` (complex) sigma0-normalised
   covariance terms (HV is the symmetrised cross-polar channel), coordinates, projection;
 - ``<stem>_polsar.nc``: CF-1.8 netCDF4 with ``x``, ``y``, a ``crs`` grid mapping from
-  pyproj, ``sigma0_HH``, ``sigma0_HV``, ``sigma0_VV`` (dB), ``entropy``, ``anisotropy``,
+  pyproj, ``sigma0_HH``, ``sigma0_HV``, ``sigma0_VV`` (dB, thermal noise subtracted by
+  default), ``nesz`` (dB, the noise floor found from ``HV - VH``), ``entropy``, ``anisotropy``,
   ``alpha``, ``freeman_surface``, ``freeman_double_bounce``, ``freeman_volume``;
 - ``<stem>_pauli.png`` and ``<stem>_hh_hv_vv.png`` quicklooks (:mod:`sarproc.composites`).
 
@@ -37,10 +38,12 @@ from sarproc.polarimetry import (
     boxcar,
     coherency,
     covariance,
+    cross_pol_noise,
     freeman_durden,
     h_a_alpha,
     pauli_rgb_from_t3,
     refined_lee,
+    subtract_noise,
 )
 from sarproc.radiometry import effective_area
 
@@ -56,6 +59,8 @@ class PolConfig:
     speckle_filter: str = "refined_lee"  # or "boxcar", "none"
     filter_size: int = 5
     percentiles: tuple[float, float] = (2.0, 98.0)
+    noise_subtraction: bool = True
+    noise_window: int = 15
 
 
 def _geometry(x: np.ndarray, y: np.ndarray, epsg: int, height_m: float,
@@ -108,6 +113,9 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
             hh, vh, hv, vv = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
     ly, lx = cfg.looks
     c3 = covariance(hh, hv, vh, vv, (ly, lx))
+    noise = cross_pol_noise(hv, vh, (ly, lx), cfg.noise_window)
+    if cfg.noise_subtraction:
+        c3 = subtract_noise(c3, noise)
     if cfg.speckle_filter == "boxcar":
         c3 = boxcar(c3, cfg.filter_size)
     elif cfg.speckle_filter == "refined_lee":
@@ -124,6 +132,7 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
     scale = 4 * np.pi * (r**2 / radar_k) ** 2 / area  # intensity -> sigma0
     scale = scale * 10 ** (-absolute_db / 10)
     c3s = c3 * scale[..., None, None]
+    nesz = noise * scale  # noise-equivalent sigma0
     decomp = h_a_alpha(coherency(c3s))
     fd = freeman_durden(c3s)
     paths = {}
@@ -151,6 +160,8 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
         meta.create_dataset("polarimetry", data=np.bytes_(json.dumps(cfg.__dict__)))
         meta.create_dataset("sar", data=np.bytes_(json.dumps(sar_cfg)))
         meta.create_dataset("calibration", data=np.bytes_(json.dumps(calibration or {})))
+        meta.create_dataset("noiseEquivalentSigma0Median", data=float(
+            10 * np.log10(np.nanmedian(nesz))))
         h5.attrs.update(provenance)
     # CF netCDF4
     paths["netcdf"] = out_stem.with_name(out_stem.name + "_polsar.nc")
@@ -161,6 +172,9 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
                       "sigma0 HV (symmetrised)"),
         "sigma0_VV": (10 * np.log10(np.maximum(c3s[..., 2, 2].real, 1e-12)), "dB",
                       "sigma0 VV"),
+        "nesz": (10 * np.log10(np.maximum(nesz, 1e-12)), "dB",
+                 "noise-equivalent sigma0 per channel, from HV - VH (subtracted from "
+                 "sigma0 when noise_subtraction is on)"),
         "entropy": (decomp["entropy"], "1", "Cloude-Pottier entropy"),
         "anisotropy": (decomp["anisotropy"], "1", "Cloude-Pottier anisotropy"),
         "alpha": (decomp["alpha_deg"], "degree", "Cloude-Pottier mean alpha angle"),

@@ -73,6 +73,45 @@ def covariance(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.ndarray,
     return out
 
 
+def cross_pol_noise(hv: np.ndarray, vh: np.ndarray, looks: tuple[int, int] = (1, 1),
+                    window: int = 15) -> np.ndarray:
+    """Thermal-noise power per channel from the difference of the cross-polarised channels.
+
+    With reciprocity (``S_hv = S_vh``, after polarimetric calibration) the difference
+    ``HV - VH`` holds only the two channels' independent receiver noise, so
+    ``<|HV - VH|^2> / 2`` is the noise power ``N`` of one channel (the estimator of, for
+    instance, Hajnsek et al., IEEE TGRS 41(4), 2003). It is multilooked like
+    :func:`covariance` and averaged over ``window`` x ``window`` multilooked pixels (the
+    noise floor changes slowly, with range and the antenna pattern). In C3 the noise adds
+    ``N`` to each of the three diagonal terms (``2 <|(HV + VH) / 2|^2>`` holds ``N``).
+    """
+    from scipy.ndimage import uniform_filter
+
+    ly, lx = (int(v) for v in looks)
+    d = np.asarray(hv, np.complex128) - np.asarray(vh, np.complex128)
+    ny, nx = d.shape[0] // ly, d.shape[1] // lx
+    p = 0.5 * np.abs(d[: ny * ly, : nx * lx]) ** 2
+    p = p.reshape(ny, ly, nx, lx).mean(axis=(1, 3))
+    good = np.isfinite(p)
+    num = uniform_filter(np.where(good, p, 0.0), window, mode="nearest")
+    den = uniform_filter(good.astype(np.float64), window, mode="nearest")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def subtract_noise(c3: np.ndarray, noise: np.ndarray, floor: float = 1e-3) -> np.ndarray:
+    """C3 with the noise power removed from its diagonal.
+
+    Each diagonal term stays above ``floor`` times its noisy value, so that pixels at the
+    noise floor stay positive.
+    """
+    out = np.array(c3, copy=True)
+    for k in range(3):
+        d = out[..., k, k].real
+        out[..., k, k] = np.maximum(d - noise, floor * d)
+    return out
+
+
 #: C3 -> T3: T3 = A C3 A^H.
 PAULI_FROM_LEX = np.array([[1, 0, 1], [1, 0, -1], [0, _SQ2, 0]], np.complex128) / _SQ2
 

@@ -10,8 +10,13 @@ closed form: over a distributed, reflection-symmetric area (``<S_hh S_hv*> =
 <S_vv S_hv*> = 0``) with reciprocity (``S_hv = S_vh``), the corrected 4 x 4 covariance
 ``R^-1 O T^-1`` must have zero co-/cross-polar correlations and identical, fully
 correlated HV and VH; a trihedral (``S = I``) fixes the co-polar imbalance ``f^2`` (the
-root with ``|arg f| < 90`` degrees). The ten real unknowns are fitted to these thirteen
-real conditions by least squares (scipy), starting from no distortion.
+root with ``|arg f| < 90`` degrees). Thermal noise, independent in every channel, adds
+its power to the observed covariance's diagonal (``N_H`` in the channels received on H,
+``N_V`` on V) and would break the full correlation of HV and VH wherever the cross-polar
+backscatter is near the noise floor (water, bare soil): the two noise powers are
+unknowns too and are subtracted before the correction. The twelve real unknowns are
+fitted to these thirteen real conditions by least squares (scipy), starting from no
+distortion and no noise.
 """
 
 from __future__ import annotations
@@ -21,13 +26,20 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+W_COCROSS = 100.0  # weight of the co-/cross-polar conditions (module doc)
+
 
 @dataclass(frozen=True)
 class PolCal:
-    """Estimated distortion: cross-talk ``d1..d4`` and imbalance ``f``."""
+    """Estimated distortion: cross-talk ``d1..d4`` and imbalance ``f``.
+
+    ``noise`` holds the thermal-noise powers ``(N_H, N_V)`` of the channels received on H
+    and V found with them (image units squared; zero when not estimated).
+    """
 
     crosstalk: tuple[complex, complex, complex, complex]
     imbalance: complex
+    noise: tuple[float, float] = (0.0, 0.0)
 
     @property
     def receive(self) -> np.ndarray:
@@ -52,7 +64,8 @@ class PolCal:
                                  for x in d["crosstalk"]],
                 "crosstalk_phase_deg": [float(np.degrees(np.angle(x))) for x in d["crosstalk"]],
                 "imbalance_db": float(20 * np.log10(abs(self.imbalance))),
-                "imbalance_deg": float(np.degrees(np.angle(self.imbalance)))}
+                "imbalance_deg": float(np.degrees(np.angle(self.imbalance))),
+                "noise_power": [float(v) for v in self.noise]}
 
 
 def observed_covariance(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray,
@@ -74,48 +87,94 @@ def _matrices(o4: np.ndarray) -> np.ndarray:
     return np.array([[o4[0], o4[2]], [o4[1], o4[3]]])
 
 
-def estimate(cov4: np.ndarray, trihedral: np.ndarray) -> PolCal:
-    """Estimate cross-talk and imbalance (module doc).
+def canonical_matrix(kind: str) -> np.ndarray | None:
+    """Normalised scattering matrix of a reflector kind, or None if it has none.
+
+    ``trihedral``: ``I``; ``dihedralNN`` (NN degrees about the line of sight, 0 for the
+    HH - VV dihedral): ``[[cos 2t, sin 2t], [sin 2t, -cos 2t]]``.
+    """
+    k = kind.strip().lower()
+    if k == "trihedral":
+        return np.eye(2, dtype=np.complex128)
+    if k.startswith("dihedral"):
+        try:
+            t = np.deg2rad(2 * float(k[len("dihedral"):] or 0.0))
+        except ValueError:
+            return None
+        return np.array([[np.cos(t), np.sin(t)], [np.sin(t), -np.cos(t)]], np.complex128)
+    return None
+
+
+def estimate(cov4: np.ndarray, targets: list[tuple[np.ndarray, np.ndarray]],
+             target_weight: float = 100.0) -> PolCal:
+    """Estimate cross-talk, imbalance and noise (module doc).
 
     Parameters
     ----------
     cov4 : numpy.ndarray
         :func:`observed_covariance` of a distributed, reflection-symmetric area.
-    trihedral : numpy.ndarray
-        Observed ``[HH, HV, VH, VV]`` (complex peak values) of a trihedral reflector.
+    targets : list of (numpy.ndarray, numpy.ndarray)
+        Reflectors of known kind: observed ``[HH, HV, VH, VV]`` (complex peak values) and
+        the normalised scattering matrix (:func:`canonical_matrix`). At least one must be a
+        trihedral (it fixes the co-polar imbalance ``f^2``). Each adds the mismatch of its
+        observation to ``a R S T`` (``a`` its best-fitting complex amplitude), relative to
+        its own magnitude and weighted by ``target_weight``: with a trihedral and a 0 degree
+        dihedral the reflectors alone determine the distortion (to their signal-to-clutter
+        ratio), which the distributed conditions refine; with a trihedral alone the
+        cross-talk comes from the distributed area.
+    target_weight : float
+        Weight of the reflectors' conditions against the distributed ones.
     """
-    tri = _matrices(np.asarray(trihedral, np.complex128))
+    obs = [(_matrices(np.asarray(o, np.complex128)), np.asarray(m, np.complex128))
+           for o, m in targets]
+    tris = [o for o, m in obs if np.allclose(m, np.eye(2))]
+    if not tris:
+        raise ValueError("polarimetric calibration needs a trihedral among the targets")
+    tri = max(tris, key=lambda o: abs(o[0, 0]))
     f2 = tri[1, 1] / tri[0, 0]
     f0 = np.sqrt(f2)
     if abs(np.angle(f0)) > np.pi / 2:
         f0 = -f0
 
-    # linear map from observed [O_hh, O_vh(rx V? ), ...]: build M with vec(O) = M vec(S)
+    # channels [HH, HV, VH, VV] are received on [H, V, H, V]
+    rx_v = np.array([0.0, 1.0, 0.0, 1.0])
+    cross0 = 0.5 * float(cov4[1, 1].real + cov4[2, 2].real)
+
     def corrected_cov(p: np.ndarray) -> tuple[np.ndarray, PolCal]:
         d = p[0:8:2] + 1j * p[1:8:2]
+        noise = (cross0 * p[10], cross0 * p[11])
         cal = PolCal((complex(d[0]), complex(d[1]), complex(d[2]), complex(d[3])),
-                     complex(p[8] + 1j * p[9]))
+                     complex(p[8] + 1j * p[9]), (float(noise[0]), float(noise[1])))
         ri, ti = np.linalg.inv(cal.receive), np.linalg.inv(cal.transmit)
         # S = Ri O Ti -> vec(S) = (Ti^T kron Ri) vec(O), vec in column order [rx, tx]:
         # vec(O) = [O00 (HH), O10 (tx H rx V: "HV"), O01 ("VH"), O11 (VV)]
         m = np.kron(ti.T, ri)
-        return m @ cov4 @ m.conj().T, cal
+        signal = cov4 - np.diag(noise[0] * (1 - rx_v) + noise[1] * rx_v)
+        return m @ signal @ m.conj().T, cal
 
     def residuals(p: np.ndarray) -> np.ndarray:
         c, cal = corrected_cov(p)
         scale = np.sqrt(abs(c[0, 0] * c[3, 3]))
         r = [c[0, 1], c[0, 2], c[3, 1], c[3, 2]]
-        out = [x / scale for x in r]
+        out = [W_COCROSS * x / scale for x in r]
         cross = 0.5 * (c[1, 1].real + c[2, 2].real)
         res = [v for x in out for v in (x.real, x.imag)]
         res += [(c[1, 1].real - c[2, 2].real) / cross, (c[1, 2].real - cross) / cross,
                 c[1, 2].imag / cross]
-        s = cal.correct(tri)
-        ratio = s[1, 1] / s[0, 0] - 1.0
-        res += [10 * ratio.real, 10 * ratio.imag]
+        rm, tm = cal.receive, cal.transmit
+        for o, m in obs:
+            model = rm @ m @ tm
+            a = np.vdot(model, o) / np.vdot(model, model)
+            e = (o - a * model).ravel() * (target_weight / np.linalg.norm(o))
+            res += [v for x in e for v in (x.real, x.imag)]
         return np.array(res)
 
-    p0 = np.zeros(10)
+    p0 = np.zeros(12)
     p0[8], p0[9] = f0.real, f0.imag
-    fit = least_squares(residuals, p0, xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    lo = np.full(12, -np.inf)
+    hi = np.full(12, np.inf)
+    lo[10:] = 0.0  # noise powers, in units of the observed cross-polar power
+    hi[10:] = 1.0
+    p0[10:] = 1e-3
+    fit = least_squares(residuals, p0, bounds=(lo, hi), xtol=1e-14, ftol=1e-14, gtol=1e-14)
     return corrected_cov(fit.x)[1]

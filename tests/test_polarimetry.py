@@ -144,7 +144,7 @@ def test_polarimetric_calibration_recovers_the_distortion(klass):
     # channel names are transmit-receive: HV = receive V, transmit H = O[1, 0]
     cov = observed_covariance(o[..., 0, 0], o[..., 1, 0], o[..., 0, 1], o[..., 1, 1])
     tri = dist.apply(trihedral(10.0))
-    cal = estimate(cov, np.array([tri[0, 0], tri[1, 0], tri[0, 1], tri[1, 1]]))
+    cal = estimate(cov, [(np.array([tri[0, 0], tri[1, 0], tri[0, 1], tri[1, 1]]), np.eye(2))])
     resid = cal.correct(dist.apply(np.eye(2)))  # what the calibrated radar does to S = I
     resid = resid / resid[0, 0]
     for off in (resid[0, 1], resid[1, 0]):
