@@ -1,5 +1,7 @@
 """Polarimetric products of a processed dump: GCOV, CF netCDF (xarray, pyproj), PNGs."""
 
+from contextlib import contextmanager
+
 import h5py
 import numpy as np
 import pytest
@@ -34,11 +36,25 @@ def test_netcdf_opens_in_xarray_with_its_crs(products):
 
 
 def test_gdal_sees_the_georeferencing(products):
-    """GDAL's view through rasterio, where it is installed (not a project dependency)."""
+    """GDAL's view through rasterio (the test extra): the CRS, and a geotransform whose
+    pixel size and corner agree with the file's pixel-centre coordinates."""
     rasterio = pytest.importorskip("rasterio")
     path = products["polarimetry"]["band0/netcdf"]
-    with rasterio.open(f"netcdf:{path}:sigma0_HH") as src:
+    with xr_coords(path) as (x, y), rasterio.open(f"netcdf:{path}:sigma0_HH") as src:
         assert src.crs is not None and src.crs.to_epsg() == products["grid"]["epsg"]
+        t = src.transform
+        dx, dy = x[1] - x[0], y[1] - y[0]
+        assert t.a == pytest.approx(dx) and t.e == pytest.approx(dy)
+        assert t.c == pytest.approx(x[0] - dx / 2) and t.f == pytest.approx(y[0] - dy / 2)
+        assert (src.width, src.height) == (x.size, y.size)
+
+
+@contextmanager
+def xr_coords(path):
+    import netCDF4
+
+    with netCDF4.Dataset(path) as nc:
+        yield np.asarray(nc["x"][:]), np.asarray(nc["y"][:])
 
 
 def test_gcov_layout(products):
