@@ -535,13 +535,43 @@ def subtiles(pixels: np.ndarray, size: int | tuple[int, int] = 16) -> tuple[
     sy, sx = (size, size) if isinstance(size, int) else size
     ny, nx = pixels.shape[:2]
     py, px = -(-ny // sy) * sy, -(-nx // sx) * sx
-    pad = np.pad(pixels, ((0, py - ny), (0, px - nx), (0, 0)), mode="edge")
-    blocks = pad.reshape(py // sy, sy, px // sx, sx, 3).transpose(0, 2, 1, 3, 4)
-    blocks = blocks.reshape(-1, sy * sx, 3)
-    centre = 0.5 * (blocks.min(axis=1) + blocks.max(axis=1))
-    offset = blocks - centre[:, None, :]
-    half = np.linalg.norm(offset, axis=2).max(axis=1)
-    return centre, np.ascontiguousarray(offset, np.float32), half, (py, px)
+    n_t = (py // sy) * (px // sx)
+    centre = np.empty((n_t, 3))
+    offset = np.empty((n_t, sy * sx, 3), np.float32)
+    half = np.empty(n_t)
+    _subtiles_kernel(np.ascontiguousarray(pixels, np.float64), sy, sx, centre, offset, half)
+    return centre, offset, half, (py, px)
+
+
+@nb.njit(cache=True, nogil=True)
+def _subtiles_kernel(pixels: np.ndarray, sy: int, sx: int, centre: np.ndarray,
+                     offset: np.ndarray, half: np.ndarray) -> None:
+    """:func:`subtiles` on edge-padded pixels (rows past the end repeat the last)."""
+    ny, nx = pixels.shape[0], pixels.shape[1]
+    n_tx = offset.shape[0] // max(1, -(-ny // sy))
+    for t in range(offset.shape[0]):
+        r0, c0 = (t // n_tx) * sy, (t % n_tx) * sx
+        lo = np.full(3, np.inf)
+        hi = np.full(3, -np.inf)
+        for a in range(sy):
+            for b in range(sx):
+                r, c = min(r0 + a, ny - 1), min(c0 + b, nx - 1)
+                for k in range(3):
+                    lo[k] = min(lo[k], pixels[r, c, k])
+                    hi[k] = max(hi[k], pixels[r, c, k])
+        for k in range(3):
+            centre[t, k] = 0.5 * (lo[k] + hi[k])
+        h2 = 0.0
+        for a in range(sy):
+            for b in range(sx):
+                r, c = min(r0 + a, ny - 1), min(c0 + b, nx - 1)
+                d2 = 0.0
+                for k in range(3):
+                    d = pixels[r, c, k] - centre[t, k]
+                    offset[t, a * sx + b, k] = d
+                    d2 += d * d
+                h2 = max(h2, d2)
+        half[t] = np.sqrt(h2)
 
 
 def merge_subtiles(values: np.ndarray, shape: tuple[int, int], padded: tuple[int, int],

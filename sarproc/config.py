@@ -54,7 +54,7 @@ class SarConfig(_Strict):
     bands: list[int] | None = None
     polarisations: list[_Pol] | None = None
     upsample: int = Field(16, ge=2, le=64)
-    ffbp_subaperture: int = Field(8, ge=1, le=1024, description="pulses per subaperture")
+    ffbp_subaperture: int = Field(32, ge=1, le=1024, description="pulses per subaperture")
     ffbp_oversample: float = Field(4.0, ge=1.5, le=16.0,
                                    description="polar-grid oversampling of the fast path")
     tile_px: int = Field(256, ge=16, le=4096)

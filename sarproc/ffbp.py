@@ -104,7 +104,7 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                vel: np.ndarray, track: np.ndarray, fc: float, bandwidth_hz: float,
                pixels: np.ndarray, sin_half: float, window: str, axes: np.ndarray,
                beam_az: float, beam_el: float, min_gain: float, height_m: float,
-               subaperture: int = 8, oversample: float = 4.0) -> np.ndarray:
+               subaperture: int = 32, oversample: float = 4.0) -> np.ndarray:
     """Factorised backprojection of a block of pulses onto a tile of pixels (rows, cols, 3).
 
     Returns the complex sum over pulses with the same scaling as exact backprojection.

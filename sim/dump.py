@@ -182,7 +182,23 @@ def simulate(scenario: str, out: str | os.PathLike[str], seed: int = 0,
                  {"t0_gps": t0, "prf_hz": cfg.prf_hz, "frame_rate_hz": cfg.frame_rate_hz,
                   "frame_band_offset_s": FRAME_BAND_OFFSET_S}, scene, sar_truth, gs_truth,
                  pacing)
+    _write_reflectors(out / "truth" / "reflectors.csv", scene)
     return out
+
+
+def _write_reflectors(path: Path, scene: Any) -> None:
+    """Write the reflector survey a field team would hand over, as `calibrate` reads it.
+
+    ECEF position, kind and the RCS of the reflector's own polarisation (4 pi times the
+    largest singular value of S, squared; before the radar distortion).
+    """
+    lines = ["x_ecef,y_ecef,z_ecef,kind,rcs_m2"]
+    for p, k, m in zip(scene.point_xyz, scene.point_kind, scene.point_s, strict=True):
+        rcs = 4 * np.pi * float(np.linalg.norm(m, 2)) ** 2
+        lines.append(",".join([*(repr(float(v)) for v in p), str(k), repr(rcs)]))
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, path)
 
 
 def _write_json(path: Path, obj: dict[str, Any]) -> None:

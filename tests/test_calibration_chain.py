@@ -38,14 +38,14 @@ def _flight(root, seed):
         kind = [k.decode() for k in f["sar/targets/kind"][()]]
         smat = f["sar/targets/scattering_matrix"][()]
         rec = json.loads(f["sar"].attrs["recording"])
-    csv = root / f"reflectors{seed}.csv"
-    with open(csv, "w") as fh:
-        fh.write("x_ecef,y_ecef,z_ecef,kind,rcs_m2\n")
-        for p, k, s in zip(pos, kind, smat, strict=True):
-            # RCS of the reflector's own polarisation: 4 pi times the largest singular
-            # value of S squared (a trihedral's S is a I, a dihedral's a rotation of it)
-            rcs = 4 * np.pi * float(np.linalg.norm(s, 2)) ** 2
-            fh.write(",".join([*(repr(float(v)) for v in p), k, repr(rcs)]) + "\n")
+    csv = d / "truth" / "reflectors.csv"  # the simulator's reflector survey
+    surveyed = read_reflectors(csv)
+    assert [r.kind for r in surveyed] == kind
+    for r, p, s in zip(surveyed, pos, smat, strict=True):
+        assert np.allclose(r.position, p)
+        # RCS of the reflector's own polarisation: 4 pi times the largest singular value
+        # of S squared (a trihedral's S is a I, a dihedral's a rotation of it)
+        assert r.rcs_m2 == pytest.approx(4 * np.pi * np.linalg.norm(s, 2) ** 2)
     lat, lon, h = ecef_to_geodetic(pos)
     x, y = pyproj_transformer(4326, EPSG).transform(np.rad2deg(lon), np.rad2deg(lat))
     bounds = [float(v) for v in (x.min() - 40, y.min() - 40, x.max() + 40, y.max() + 40)]
