@@ -142,7 +142,8 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
                 PolConfig((pc.looks[0], pc.looks[1]), pc.speckle_filter, pc.filter_size,
                           (pc.percentiles[0], pc.percentiles[1]), pc.noise_subtraction,
                           pc.noise_window),
-                provenance(inputs, config.model_dump(mode="json")), index, cal.get(band.id))
+                provenance(inputs, config.model_dump(mode="json")), index, cal.get(band.id),
+                load_dem(config.sar.dem) if config.sar.dem else None)
             made.update({f"band{band.id}/{key}": str(v) for key, v in paths.items()})
     return made
 

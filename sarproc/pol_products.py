@@ -10,7 +10,8 @@ constant and the impulse response's area (:mod:`sarproc.radiometry`), decomposes
   covariance terms (HV is the symmetrised cross-polar channel), coordinates, projection;
 - ``<stem>_polsar.nc``: CF-1.8 netCDF4 with ``x``, ``y``, a ``crs`` grid mapping from
   pyproj, ``sigma0_HH``, ``sigma0_HV``, ``sigma0_VV`` (dB, thermal noise subtracted by
-  default), ``nesz`` (dB, the noise floor found from ``HV - VH``), ``entropy``, ``anisotropy``,
+  default), ``beta0_*`` and ``gamma0_*`` (dB), ``incidence_angle`` (local, degrees),
+  ``nesz`` (dB, the noise floor found from ``HV - VH``), ``entropy``, ``anisotropy``,
   ``alpha``, ``freeman_surface``, ``freeman_double_bounce``, ``freeman_volume``;
 - ``<stem>_pauli.png`` and ``<stem>_hh_hv_vv.png`` quicklooks (:mod:`sarproc.composites`).
 
@@ -31,6 +32,7 @@ import numpy as np
 from pyproj import CRS
 
 from flightlog.geodesy import geodetic_to_ecef, pyproj_transformer
+from flightlog.geolocate import Dem
 from flightlog.provenance import atomic_output
 from sarproc.composites import rgb8, write_png
 from sarproc.gslc import GRIDS, frequency_name
@@ -64,31 +66,52 @@ class PolConfig:
 
 
 def _geometry(x: np.ndarray, y: np.ndarray, epsg: int, height_m: float,
-              apc: np.ndarray, track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Zero-Doppler slant range and sine of incidence of grid pixels from a straight track."""
+              apc: np.ndarray, track: np.ndarray,
+              dem: Dem | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zero-Doppler slant range and the sines of the incidence of grid pixels.
+
+    Returns the range from a straight track, the sine of the incidence on the ellipsoid
+    and the sine of the local incidence on the surface (the DEM's, or the reference
+    height's): the angle between the line of sight and the surface normal, the normal
+    from the cross product of the surface's tangents along the grid's axes.
+    """
     xx, yy = np.meshgrid(x, y)
     lon, lat = pyproj_transformer(epsg, 4326).transform(xx, yy)
+    h = np.full(lat.shape, height_m)
+    if dem is not None:
+        hd = dem.height_at(lat, lon)
+        h = np.where(np.isfinite(hd), hd, height_m)
     la, lo = np.deg2rad(lat), np.deg2rad(lon)
-    p = geodetic_to_ecef(la, lo, np.full(la.shape, height_m))
+    p = geodetic_to_ecef(la, lo, h)
     d = p - apc
     along = d @ track
     perp = d - along[..., None] * track
     r = np.linalg.norm(perp, axis=-1)
+    los = perp / r[..., None]
     up = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
-    cos_inc = np.abs(np.sum(-perp * up, axis=-1)) / r
-    return r, np.sqrt(np.clip(1 - cos_inc**2, 1e-6, 1.0))
+    cos_inc = np.abs(np.sum(los * up, axis=-1))
+    normal = up
+    if p.shape[0] >= 2 and p.shape[1] >= 2:
+        n = np.cross(np.gradient(p, axis=1), np.gradient(p, axis=0))
+        n /= np.linalg.norm(n, axis=-1, keepdims=True)
+        normal = n * np.sign(np.sum(n * up, axis=-1))[..., None]
+    cos_loc = np.abs(np.sum(los * normal, axis=-1))
+    return (r, np.sqrt(np.clip(1 - cos_inc**2, 1e-6, 1.0)),
+            np.sqrt(np.clip(1 - cos_loc**2, 1e-6, 1.0)))
 
 
 def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float,
                           bandwidth_hz: float, wavelength_m: float, sar_cfg: dict[str, Any],
                           apc: np.ndarray, track: np.ndarray, cfg: PolConfig,
                           provenance: dict[str, str], frequency: int = 0,
-                          calibration: dict[str, Any] | None = None) -> dict[str, Path]:
+                          calibration: dict[str, Any] | None = None,
+                          dem: Dem | None = None) -> dict[str, Path]:
     """Write GCOV, netCDF and PNG products of one frequency of a GSLC (module doc).
 
     ``calibration`` is the band's entry of a calibration file
     (:func:`sarproc.calibration.load_calibration`): its cross-talk and imbalance are
-    removed from the channels and its absolute correction from sigma0.
+    removed from the channels and its absolute correction from sigma0. With a ``dem``
+    the local incidence (and the area it gives each pixel) comes from its slopes.
     """
     out_stem = Path(out_stem)
     with h5py.File(gslc, "r") as f:
@@ -125,10 +148,11 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
     ny, nx = c3.shape[:2]
     xm = x[: nx * lx].reshape(nx, lx).mean(axis=1)
     ym = y[: ny * ly].reshape(ny, ly).mean(axis=1)
-    r, sin_inc = _geometry(xm, ym, epsg, float(sar_cfg.get("reference_height_m", 0.0)), apc,
-                           track)
+    r, _, sin_loc = _geometry(xm, ym, epsg, float(sar_cfg.get("reference_height_m", 0.0)),
+                              apc, track, dem)
+    cos_loc = np.sqrt(1 - sin_loc**2)
     area = effective_area(sar_cfg["range_window"], sar_cfg["azimuth_window"], bandwidth_hz,
-                          sar_cfg["integration_angle_deg"], wavelength_m, sin_inc)
+                          sar_cfg["integration_angle_deg"], wavelength_m, sin_loc)
     scale = 4 * np.pi * (r**2 / radar_k) ** 2 / area  # intensity -> sigma0
     scale = scale * 10 ** (-absolute_db / 10)
     c3s = c3 * scale[..., None, None]
@@ -172,6 +196,14 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
                       "sigma0 HV (symmetrised)"),
         "sigma0_VV": (10 * np.log10(np.maximum(c3s[..., 2, 2].real, 1e-12)), "dB",
                       "sigma0 VV"),
+        **{f"{kind}_{pol}": (10 * np.log10(np.maximum(
+            c3s[..., k, k].real / (2 if k == 1 else 1) / norm, 1e-12)), "dB",
+            f"{kind} {pol}{' (symmetrised)' if k == 1 else ''}")
+           for kind, norm in (("beta0", sin_loc), ("gamma0", cos_loc))
+           for k, pol in enumerate(("HH", "HV", "VV"))},
+        "incidence_angle": (np.degrees(np.arcsin(sin_loc)), "degree",
+                            "local incidence angle (surface normal from the DEM or the "
+                            "reference height)"),
         "nesz": (10 * np.log10(np.maximum(nesz, 1e-12)), "dB",
                  "noise-equivalent sigma0 per channel, from HV - VH (subtracted from "
                  "sigma0 when noise_subtraction is on)"),

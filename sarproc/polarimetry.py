@@ -266,25 +266,44 @@ def refined_lee(c: np.ndarray, looks: float = 1.0) -> np.ndarray:
     return out
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _abs2(z: complex) -> float:
+    """|z|^2 without the square root (and overflow guard) of ``abs``."""
+    return z.real * z.real + z.imag * z.imag
+
+
 @nb.njit(cache=True, nogil=True)
-def _null_vector(m: np.ndarray, lam: float, out: np.ndarray) -> bool:
-    """Unit vector v with (m - lam I) v = 0 from the largest cross product of two rows."""
-    r = m.copy()
-    for k in range(3):
-        r[k, k] -= lam
+def _null_vector(m: np.ndarray, lam: float, v: np.ndarray, k: int) -> bool:
+    """Unit vector x with (m - lam I) x = 0, from the largest cross product of two rows.
+
+    Written into column ``k`` of ``v``; scalar arithmetic only (no temporary arrays).
+    """
+    r00, r11, r22 = m[0, 0] - lam, m[1, 1] - lam, m[2, 2] - lam
+    r01, r02, r12 = m[0, 1], m[0, 2], m[1, 2]
+    r10, r20, r21 = m[1, 0], m[2, 0], m[2, 1]
     best = -1.0
-    for a, b in ((0, 1), (0, 2), (1, 2)):
-        c0 = r[a, 1] * r[b, 2] - r[a, 2] * r[b, 1]
-        c1 = r[a, 2] * r[b, 0] - r[a, 0] * r[b, 2]
-        c2 = r[a, 0] * r[b, 1] - r[a, 1] * r[b, 0]
-        n = abs(c0) ** 2 + abs(c1) ** 2 + abs(c2) ** 2
+    b0 = b1 = b2 = 0j
+    # rows (0, 1), (0, 2), (1, 2)
+    for pair in range(3):
+        if pair == 0:
+            a0, a1, a2, c0_, c1_, c2_ = r00, r01, r02, r10, r11, r12
+        elif pair == 1:
+            a0, a1, a2, c0_, c1_, c2_ = r00, r01, r02, r20, r21, r22
+        else:
+            a0, a1, a2, c0_, c1_, c2_ = r10, r11, r12, r20, r21, r22
+        x0 = a1 * c2_ - a2 * c1_
+        x1 = a2 * c0_ - a0 * c2_
+        x2 = a0 * c1_ - a1 * c0_
+        n = _abs2(x0) + _abs2(x1) + _abs2(x2)
         if n > best:
             best = n
-            out[0], out[1], out[2] = c0, c1, c2
-    scale = np.abs(r).max() ** 2
+            b0, b1, b2 = x0, x1, x2
+    scale = max(_abs2(r00), _abs2(r11), _abs2(r22), _abs2(r01), _abs2(r02), _abs2(r12),
+                _abs2(r10), _abs2(r20), _abs2(r21))
     if best <= 1e-20 * scale * scale or best == 0.0:
         return False
-    out /= np.sqrt(best)
+    inv = 1.0 / np.sqrt(best)
+    v[0, k], v[1, k], v[2, k] = b0 * inv, b1 * inv, b2 * inv
     return True
 
 
@@ -296,7 +315,7 @@ def eig_hermitian3(m: np.ndarray, w: np.ndarray, v: np.ndarray) -> None:
     cross products of rows); LAPACK's ``eigh`` where eigenvalues are (nearly) repeated.
     """
     q = (m[0, 0].real + m[1, 1].real + m[2, 2].real) / 3.0
-    p1 = abs(m[0, 1]) ** 2 + abs(m[0, 2]) ** 2 + abs(m[1, 2]) ** 2
+    p1 = _abs2(m[0, 1]) + _abs2(m[0, 2]) + _abs2(m[1, 2])
     p2 = ((m[0, 0].real - q) ** 2 + (m[1, 1].real - q) ** 2 + (m[2, 2].real - q) ** 2
           + 2.0 * p1)
     p = np.sqrt(p2 / 6.0)
@@ -304,7 +323,7 @@ def eig_hermitian3(m: np.ndarray, w: np.ndarray, v: np.ndarray) -> None:
     if ok:
         b00, b11, b22 = (m[0, 0].real - q) / p, (m[1, 1].real - q) / p, (m[2, 2].real - q) / p
         b01, b02, b12 = m[0, 1] / p, m[0, 2] / p, m[1, 2] / p
-        det = (b00 * (b11 * b22 - abs(b12) ** 2) - b01 * (b01.conjugate() * b22
+        det = (b00 * (b11 * b22 - _abs2(b12)) - b01 * (b01.conjugate() * b22
                - b12 * b02.conjugate()) + b02 * (b01.conjugate() * b12.conjugate()
                                                  - b11 * b02.conjugate()))
         r = min(max(0.5 * det.real, -1.0), 1.0)
@@ -316,12 +335,10 @@ def eig_hermitian3(m: np.ndarray, w: np.ndarray, v: np.ndarray) -> None:
         gap = min(l1 - l2, l2 - l3)
         ok = gap > 1e-6 * (l1 - l3)
         if ok:
-            col = np.empty(3, np.complex128)
             for k in range(3):
-                if not _null_vector(m, w[k], col):
+                if not _null_vector(m, w[k], v, k):
                     ok = False
                     break
-                v[:, k] = col
     if not ok:
         ww, vv = np.linalg.eigh(m)
         w[:] = ww

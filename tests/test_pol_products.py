@@ -33,6 +33,15 @@ def test_netcdf_opens_in_xarray_with_its_crs(products):
         assert np.nanmin(ent) >= -1e-6 and np.nanmax(ent) <= 1 + 1e-6
         alpha = ds["alpha"].values
         assert np.nanmin(alpha) >= 0 and np.nanmax(alpha) <= 90 + 1e-6
+        # beta0 and gamma0: sigma0 over the sine and cosine of the local incidence
+        inc = np.deg2rad(ds["incidence_angle"].values)
+        for pol in ("HH", "HV", "VV"):
+            s0 = ds[f"sigma0_{pol}"].values
+            ok = s0 > -100
+            assert np.allclose((ds[f"beta0_{pol}"].values - s0)[ok],
+                               -10 * np.log10(np.sin(inc))[ok], atol=1e-3)
+            assert np.allclose((ds[f"gamma0_{pol}"].values - s0)[ok],
+                               -10 * np.log10(np.cos(inc))[ok], atol=1e-3)
 
 
 def test_gdal_sees_the_georeferencing(products):
@@ -80,3 +89,36 @@ def test_quicklooks_are_valid_pngs_of_the_expected_size(products):
             assert im.size == (nx, ny + 56)  # the image plus caption and scale-bar margins
             px = np.asarray(im)[28 : 28 + ny]
             assert px.std() > 10  # not blank
+
+
+def test_local_incidence_from_a_dem_slope():
+    """A DEM rising 5 degrees away from a right-looking radar flying north: the local
+    incidence is the ellipsoid's minus the slope (the facet faces the radar)."""
+    from flightlog.geodesy import geodetic_to_ecef, pyproj_transformer
+    from flightlog.geolocate import Dem
+    from sarproc.pol_products import _geometry
+
+    lat0, lon0 = 35.0, 139.0
+    la, lo = np.deg2rad(lat0), np.deg2rad(lon0)
+    apc = geodetic_to_ecef(la, lo, 3000.0)
+    north = np.array([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)])
+    m_per_deg_lon = 6378137.0 * np.cos(la) * np.pi / 180  # near enough for the grid
+    slope = np.tan(np.deg2rad(5.0))
+    lons = lon0 + np.arange(0, 0.06, 0.0005)
+    lats = lat0 - 0.01 + np.arange(0, 0.02, 0.0005)
+    height = np.tile((lons - lon0) * m_per_deg_lon * slope, (lats.size, 1))
+    dem = Dem(float(lats[0]), float(lons[0]), 0.0005, 0.0005, height)
+    t = pyproj_transformer(4326, 32654)
+    x0, y0 = t.transform(lon0 + 0.03, lat0)
+    x = x0 + np.arange(-50, 50, 10.0)
+    y = y0 + np.arange(50, -50, -10.0)
+    _, sin_ell, sin_loc = _geometry(x, y, 32654, 0.0, apc, north, dem)
+    _, flat_ell, flat_loc = _geometry(x, y, 32654, 0.0, apc, north, None)
+    assert np.allclose(flat_ell, flat_loc, atol=1e-6)  # the ellipsoid's own normal
+    # the slope as the DEM's bilinear surface has it (metres per degree of longitude at
+    # each pixel's latitude): atan of the height gradient along true east
+    xx, yy = np.meshgrid(x, y)
+    lon, lat = pyproj_transformer(32654, 4326).transform(xx, yy)
+    beta = np.arctan(slope * m_per_deg_lon / (6378137.0 * np.pi / 180
+                                              * np.cos(np.deg2rad(lat))))
+    assert np.degrees(np.abs(np.arcsin(sin_loc) - (np.arcsin(sin_ell) - beta))).max() < 0.05
