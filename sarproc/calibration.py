@@ -68,6 +68,25 @@ def _pixel(x: np.ndarray, y: np.ndarray, epsg: int, pos: np.ndarray) -> tuple[in
     return int(np.argmin(np.abs(y - py))), int(np.argmin(np.abs(x - px)))
 
 
+def reflector_values(img: dict[str, np.ndarray], pixel: tuple[int, int], spacing: float,
+                     heading_deg: float, chip: int = 32) -> dict[str, complex]:
+    """Complex value of every polarisation at a reflector's peak.
+
+    The peak is located in the channel brightest within two pixels of ``pixel``
+    (:func:`sarproc.quality.point_target`), and every channel is read there by band-limited
+    interpolation (:func:`sarproc.quality.complex_at`): a trihedral's cross-polarised
+    channels, or a 45 degree dihedral's co-polarised ones, hold only cross-talk and
+    clutter, whose own brightest pixel is elsewhere.
+    """
+    i, j = pixel
+    win = (slice(max(i - 2, 0), i + 3), slice(max(j - 2, 0), j + 3))
+    bright = max(img, key=lambda p: float(np.abs(img[p][win]).max()))
+    q = point_target(img[bright], spacing, heading_deg, chip=chip, upsample=8,
+                     cut_half_length_m=chip * spacing / 8, peak=(i, j))
+    row, col = -q.peak_north_m / spacing, q.peak_east_m / spacing
+    return {p: complex_at(im, row, col, chip=chip, upsample=8) for p, im in img.items()}
+
+
 def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k: float,
               apc: np.ndarray, track: np.ndarray, heading_deg: float,
               frequency: int = 0, chip: int = 32) -> dict[str, Any]:
@@ -94,14 +113,7 @@ def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k
         mask[max(0, i - 2 * h) : i + 2 * h, max(0, j - 2 * h) : j + 2 * h] = False
         d = r.position - apc
         rng = float(np.linalg.norm(d - (d @ track) * track))
-        # locate the peak in the reflector's brightest channel, then read every channel
-        # there (a trihedral's cross-polarised channels hold only cross-talk and clutter)
-        win = (slice(i - 2, i + 3), slice(j - 2, j + 3))
-        bright = max(pols, key=lambda p: float(np.abs(img[p][win]).max()))
-        q = point_target(img[bright], spacing, heading_deg, chip=chip, upsample=8,
-                         cut_half_length_m=chip * spacing / 8, peak=(i, j))
-        row, col = -q.peak_north_m / spacing, q.peak_east_m / spacing
-        vals = {p: complex_at(img[p], row, col, chip=chip, upsample=8) for p in pols}
+        vals = reflector_values(img, (i, j), spacing, heading_deg, chip)
         rcs = {p: float(point_rcs(abs(v), rng, rng, radar_k)) for p, v in vals.items()}
         peaks.append(vals)
         measured.append({"kind": r.kind, "rcs_true_m2": r.rcs_m2, "range_m": rng,

@@ -19,10 +19,15 @@ from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
 from postflight.cli import main
 from postflight.process import load_config, process_sar
 from sarproc.backprojection import reference_track
-from sarproc.calibration import load_calibration, polcal_of, read_reflectors
+from sarproc.calibration import (
+    load_calibration,
+    polcal_of,
+    read_reflectors,
+    reflector_values,
+)
 from sarproc.grid import track_heading_deg
 from sarproc.l0 import read_channel
-from sarproc.quality import complex_at, point_target
+from sarproc.polarimetry import coherency, covariance, h_a_alpha, pauli_rgb
 from sarproc.radiometry import band_radar_constant, effective_area, point_rcs
 from sim.dump import simulate
 
@@ -88,7 +93,8 @@ def test_distortion_is_recovered(calibrated):
 
 
 def test_calibration_applies_to_a_later_flight(calibrated, tmp_path):
-    """Trihedral RCS of a second flight, read with the first flight's calibration file:
+    """Reflectors of a second flight, read with the first flight's calibration file: each
+    kind in its Pauli colour with its alpha, and the trihedrals' RCS:
     the mean over the trihedrals (HH and VV) within 0.2 dB of truth, and each within 0.2 dB
     plus three standard deviations of its clutter-and-noise error (the lake's sigma0 from
     the class truth plus the NESZ, over the impulse response's effective area)."""
@@ -120,17 +126,23 @@ def test_calibration_applies_to_a_later_flight(calibrated, tmp_path):
     a_eff = float(effective_area("taylor:4:35", "taylor:4:35", 85e6, 3.0,
                                  299_792_458.0 / 1.2575e9, sin_inc))
     errors = []
+    colour = {"trihedral": 2, "dihedral0": 0, "dihedral45": 1}  # Pauli B, R, G
     for r in read_reflectors(csv):
-        if r.kind != "trihedral":
-            continue
         la, lo, _ = ecef_to_geodetic(r.position)
         px, py = pyproj_transformer(4326, EPSG).transform(np.rad2deg(lo), np.rad2deg(la))
         i, j = int(np.argmin(np.abs(y - py))), int(np.argmin(np.abs(x - px)))
-        q = point_target(img["HH"], 0.5, heading, chip=32, upsample=8, cut_half_length_m=2,
-                         peak=(i, j))
-        row, col = -q.peak_north_m / 0.5, q.peak_east_m / 0.5
-        v = {p: complex_at(img[p], row, col) for p in img}
+        v = reflector_values(img, (i, j), 0.5, heading)
         c = pc.correct(np.array([[v["HH"], v["VH"]], [v["HV"], v["VV"]]]))
+        # canonical targets land where theory puts them, in the calibrated scene: Pauli
+        # colour (dominant by 20 dB) and alpha of the single-look peak
+        one = [np.array([[x]]) for x in (c[0, 0], c[1, 0], c[0, 1], c[1, 1])]
+        rgb = pauli_rgb(*one)[0, 0]
+        assert int(np.argmax(rgb)) == colour[r.kind], r.kind
+        assert np.sort(rgb)[-1] >= 10 * np.sort(rgb)[-2], r.kind
+        alpha = float(h_a_alpha(coherency(covariance(*one)))["alpha_deg"][0, 0])
+        assert (alpha < 3.0) if r.kind == "trihedral" else (alpha > 87.0), (r.kind, alpha)
+        if r.kind != "trihedral":
+            continue
         dpos = r.position - apc[mid]
         rng = float(np.linalg.norm(dpos - (dpos @ track[mid]) * track[mid]))
         for val, sigma0 in ((c[0, 0], water[0, 0].real), (c[1, 1], water[2, 2].real)):
