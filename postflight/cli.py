@@ -88,7 +88,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_process(args: argparse.Namespace) -> int:
     from flightlog.align import AlignmentError
     from flightlog.descriptor import DescriptorError
-    from postflight.process import ConfigError, load_config, process_sar
+    from ghgsif.calibration import CalibrationError
+    from postflight.process import ConfigError, load_config, process_dump
 
     try:
         cfg = load_config(args.config, args.set)
@@ -96,10 +97,16 @@ def _cmd_process(args: argparse.Namespace) -> int:
         print(f"postflight process: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     try:
-        summary = process_sar(args.dump, args.out, cfg)
-    except (DescriptorError, AlignmentError) as exc:
+        summary = process_dump(args.dump, args.out, cfg)
+    except (DescriptorError, AlignmentError, CalibrationError) as exc:
         print(f"postflight process: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
+    gs = summary.get("ghgsif")
+    if gs:
+        print(f"spectrometer L1B: {gs['l1b']}")
+        print(f"spectrometer L2 (SIF): {gs['l2']}")
+    if "gslc" not in summary:
+        return EXIT_OK
     print(f"GSLC: {summary['gslc']}")
     for name, ch in summary["channels"].items():
         print(f"  {name}: {ch['valid_pulses']} of {ch['pulses']} pulses focused, "

@@ -25,6 +25,7 @@ from flightlog.align import align
 from flightlog.descriptor import FlightDescriptor, load_descriptor
 from flightlog.geolocate import Dem
 from flightlog.provenance import describe_inputs, provenance
+from ghgsif.config import GhgsifConfig
 from sarproc.backprojection import reference_track
 from sarproc.config import PolarimetryConfig, SarConfig
 from sarproc.focus import channel_geometry, compress_channel, focus_channel
@@ -42,6 +43,7 @@ class RunConfig(BaseModel):
 
     sar: SarConfig = Field(default_factory=SarConfig)
     pol: PolarimetryConfig = Field(default_factory=PolarimetryConfig)
+    ghgsif: GhgsifConfig = Field(default_factory=GhgsifConfig)
 
 
 class ConfigError(ValueError):
@@ -148,9 +150,37 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
     return made
 
 
+def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
+                 config: RunConfig) -> dict[str, Any]:
+    """Every chain the dump has: SAR (GSLC, polarimetry) and spectrometer (L1B, L2 SIF).
+
+    One alignment serves both; returns the SAR summary with a ``ghgsif`` entry.
+    """
+    from ghgsif.pipeline import process_spectrometer
+
+    desc = load_descriptor(dump)
+    cfg = config.sar
+    dem = load_dem(cfg.dem) if cfg.dem else None
+    al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
+    summary: dict[str, Any] = {"flight_id": desc.flight_id}
+    if desc.sar is not None:
+        summary = process_sar(dump, out, config, al=al)
+    if desc.ghgsif is not None and config.ghgsif.enabled and al.ghgsif:
+        inputs = describe_inputs(al.inputs, desc.root)
+        summary["ghgsif"] = process_spectrometer(
+            dump, out, al, config.ghgsif, provenance(inputs, config.model_dump(mode="json")))
+        (Path(out) / "process_summary.json").write_text(
+            json.dumps(summary, indent=2, default=str))
+    return summary
+
+
 def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
-                config: RunConfig, progress: Any = None) -> dict[str, Any]:
-    """Run the SAR chain on a dump; returns a JSON-ready summary with the product paths."""
+                config: RunConfig, progress: Any = None,
+                al: Any = None) -> dict[str, Any]:
+    """Run the SAR chain on a dump; returns a JSON-ready summary with the product paths.
+
+    ``al`` is the dump's alignment if already computed.
+    """
     out = Path(out)
     work = out / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -159,7 +189,8 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
         raise ValueError(f"{desc.root / 'flight.json'}: no 'sar' section")
     cfg = config.sar
     dem = load_dem(cfg.dem) if cfg.dem else None
-    al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
+    if al is None:
+        al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
     l0_path = build_l0(dump, work / "l0.h5", al, bands=cfg.bands,
                        polarisations=list(cfg.polarisations) if cfg.polarisations else None)
     summary: dict[str, Any] = {"flight_id": desc.flight_id, "l0": str(l0_path),

@@ -21,3 +21,11 @@ def demo_dump(tmp_path_factory):
     from sim import simulate
 
     return simulate("demo", tmp_path_factory.mktemp("dumps") / "demo", seed=11)
+
+
+@pytest.fixture(scope="session")
+def forest_dump(tmp_path_factory):
+    """The `forest` scenario as the simulator flies it (seed 5; read-only for tests)."""
+    from sim import simulate
+
+    return simulate("forest", tmp_path_factory.mktemp("dumps") / "forest", seed=5)

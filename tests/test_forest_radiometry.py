@@ -12,7 +12,6 @@ import pytest
 from flightlog.geodesy import ecef_to_geodetic, geodetic_to_ecef, pyproj_transformer
 from postflight.process import load_config, process_sar
 from sarproc.radiometry import effective_area
-from sim.dump import simulate
 
 EPSG = 32654
 MARGIN = 8.0  # metres kept off each stripe's edges
@@ -20,9 +19,8 @@ NESZ = 10 ** (-30 / 10)  # the scenario's noise-equivalent sigma0
 
 
 @pytest.fixture(scope="module")
-def forest(tmp_path_factory):
-    d = tmp_path_factory.mktemp("forest") / "dump"
-    simulate("forest", d, seed=5)
+def forest(tmp_path_factory, forest_dump):
+    d = forest_dump
     with h5py.File(d / "truth" / "truth.h5") as f:
         grid = json.loads(f["sar/class_map"].attrs["grid"])
         cov = {k: f[f"sar/class_covariance/{k}"][()] for k in f["sar/class_covariance"]}

@@ -1,0 +1,278 @@
+"""The spectrometer chain of a dump: L1B per band and the L2 SIF soundings, as CF netCDF4.
+
+For every band of ``flight.json``: the closed-shutter frames are collected first (one
+pass over the stream), then the scene frames are read and processed ``block_frames`` at
+a time (:mod:`ghgsif.l1b`): radiance, noise and flags. In the O2-A band the wavelength
+scale is registered on the Fraunhofer windows every ``register_every`` frames
+(:mod:`ghgsif.wavelength`; the shift and squeeze are interpolated linearly in time in
+between) and SIF is retrieved in both windows (:mod:`ghgsif.sif`). The SWIR bands get
+their L1B; their wavelength registration needs the absorption forward model and is not
+done yet (their ``wavelength_nm`` is the calibration's, flagged in the file).
+
+Products, written under temporary names and renamed when complete, each with provenance
+attributes (software version, inputs with sha256, configuration):
+
+- ``<flight>_GHGSIF_L1B.nc``: one group per band with dimensions ``frame`` (unlimited),
+  ``pixel`` (across track), ``spectral``; ``radiance``, ``radiance_noise`` (W m-2 sr-1
+  nm-1), ``quality`` (bit 1 bad pixel, 2 saturated, 4 no dark frame, 8 below dark),
+  ``wavelength`` (registered, nm, vacuum), per frame ``time`` (GPS s), ``frame_counter``,
+  ``wavelength_shift_pixels`` and ``wavelength_squeeze``, per sounding ``latitude``,
+  ``longitude``, ``solar_zenith``, ``viewing_zenith``.
+- ``<flight>_GHGSIF_L2.nc``: dimension ``sounding`` (frame counter and across-track pixel
+  as keys): ``time``, ``latitude``, ``longitude``, angles, ``sif_757``, ``sif_771``
+  (mW m-2 sr-1 nm-1) with ``_uncertainty`` and ``_chi2``, ``quality_flag`` (0 good; bit 1
+  geolocation invalid, 2 a SIF fit failed, 4 a SIF fit's reduced chi-square above 2,
+  8 more than 5 % of a window's pixels flagged in L1B).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import netCDF4
+import numpy as np
+
+from flightlog.align import Alignment
+from flightlog.descriptor import load_descriptor
+from flightlog.provenance import atomic_output
+from ghgsif.calibration import read_band_calibration
+from ghgsif.config import GhgsifConfig
+from ghgsif.frames import iter_frames
+from ghgsif.l1b import to_radiance
+from ghgsif.sif import retrieve_sif
+from ghgsif.wavelength import register_frame, registered
+from ghgsif.windows import SIF_WINDOWS
+
+_L2_VARS = ("frame_counter", "pixel", "time", "latitude", "longitude", "solar_zenith",
+            "viewing_zenith", "sif_757", "sif_757_uncertainty", "sif_757_chi2", "sif_771",
+            "sif_771_uncertainty", "sif_771_chi2", "quality_flag")
+
+
+def _frame_times(al: Alignment, name: str, counters: np.ndarray) -> np.ndarray:
+    """Row of each frame counter in the alignment of band ``name`` (-1: not aligned)."""
+    sb = al.ghgsif[name]
+    order = np.argsort(sb.frame_counter, kind="stable")
+    k = np.searchsorted(sb.frame_counter[order], counters)
+    k = np.clip(k, 0, max(order.size - 1, 0))
+    found = (order.size > 0) & (sb.frame_counter[order][k] == counters)
+    return np.where(found, order[k], -1)
+
+
+def _interp_registration(t: np.ndarray, t_reg: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    ok = np.isfinite(vals)
+    if not ok.any():
+        return np.zeros(t.shape)
+    return np.interp(t, t_reg[ok], vals[ok])
+
+
+def _l1b_group(nc: netCDF4.Dataset, name: str, n_x: int, n_l: int) -> netCDF4.Group:
+    g = nc.createGroup(name)
+    g.createDimension("frame", None)
+    g.createDimension("pixel", n_x)
+    g.createDimension("spectral", n_l)
+    spec = {"radiance": ("f4", ("frame", "pixel", "spectral"), "W m-2 sr-1 nm-1"),
+            "radiance_noise": ("f4", ("frame", "pixel", "spectral"), "W m-2 sr-1 nm-1"),
+            "quality": ("u1", ("frame", "pixel", "spectral"), "1"),
+            "wavelength": ("f8", ("frame", "pixel", "spectral"), "nm"),
+            "time": ("f8", ("frame",), "s"), "frame_counter": ("i8", ("frame",), "1"),
+            "wavelength_shift_pixels": ("f8", ("frame",), "1"),
+            "wavelength_squeeze": ("f8", ("frame",), "1"),
+            "latitude": ("f8", ("frame", "pixel"), "degrees_north"),
+            "longitude": ("f8", ("frame", "pixel"), "degrees_east"),
+            "solar_zenith": ("f4", ("frame", "pixel"), "degree"),
+            "viewing_zenith": ("f4", ("frame", "pixel"), "degree")}
+    for var, (dt, dims, units) in spec.items():
+        v = g.createVariable(var, dt, dims, zlib=dt in ("f4", "u1"))
+        v.units = units
+    g["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
+    g["wavelength"].long_name = "registered vacuum wavelength of the pixel centre"
+    g["quality"].flag_masks = np.array([1, 2, 4, 8], np.uint8)
+    g["quality"].flag_meanings = "bad_pixel saturated no_dark_frame below_dark"
+    g["latitude"].standard_name = "latitude"
+    g["longitude"].standard_name = "longitude"
+    return g
+
+
+def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[str],
+                         al: Alignment, cfg: GhgsifConfig,
+                         attrs: dict[str, str]) -> dict[str, Any]:
+    """Write the L1B and L2 products of a dump's spectrometer (module doc).
+
+    ``al`` is the dump's alignment; ``attrs`` the provenance attributes. Returns the
+    product paths and per-band statistics.
+    """
+    desc = load_descriptor(dump)
+    if desc.ghgsif is None:
+        raise ValueError(f"{desc.root / 'flight.json'}: no 'ghgsif' section")
+    out = Path(out)
+    cal_path = desc.resolve(desc.ghgsif.calibration, "ghgsif.calibration")
+    l1b_path = out / f"{desc.flight_id}_GHGSIF_L1B.nc"
+    l2_path = out / f"{desc.flight_id}_GHGSIF_L2.nc"
+    l2: dict[str, list[np.ndarray]] = {k: [] for k in _L2_VARS}
+    stats: dict[str, Any] = {}
+    with atomic_output(l1b_path) as tmp:
+        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
+            nc.Conventions = "CF-1.8"
+            nc.title = "Pi-SAR-L3 GHG/SIF spectrometer L1B radiances"
+            for k, v in attrs.items():
+                nc.setncattr(k, v)
+            for band in desc.ghgsif.bands:
+                if band.name not in al.ghgsif:
+                    continue
+                stats[band.name] = _band(dump, band, al, cal_path, cfg, nc, l2)
+    with atomic_output(l2_path) as tmp:
+        _write_l2(tmp, l2, attrs)
+    return {"l1b": str(l1b_path), "l2": str(l2_path), "bands": stats}
+
+
+def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path,
+          cfg: GhgsifConfig, nc: netCDF4.Dataset, l2: dict[str, list[np.ndarray]]
+          ) -> dict[str, Any]:
+    cal = read_band_calibration(cal_path, band.name)
+    sb = al.ghgsif[band.name]
+    lo, hi = float(band.range_nm[0]), float(band.range_nm[1])
+    o2a = lo <= SIF_WINDOWS[0].lo_nm and hi >= SIF_WINDOWS[-1].hi_nm
+    # pass 1: the closed-shutter frames
+    dark_t, dark_c = [], []
+    for blk in iter_frames(dump, band.id):
+        rows = _frame_times(al, band.name, blk.headers["frame_counter"].astype(np.int64))
+        sel = (blk.headers["shutter"] == 1) & (rows >= 0)
+        dark_t.append(sb.gps_time[rows[sel]])
+        dark_c.append(blk.counts[sel].astype(np.float64))
+    dt = np.concatenate(dark_t) if dark_t else np.zeros(0)
+    dc = (np.concatenate(dark_c) if dark_c else np.zeros((0,) + cal.shape))
+    order = np.argsort(dt)
+    dt, dc = dt[order], dc[order]
+    g = _l1b_group(nc, band.name, *cal.shape)
+    g.wavelength_registration = ("Fraunhofer windows " + ", ".join(
+        f"{w.lo_nm}-{w.hi_nm} nm" for w in SIF_WINDOWS)) if o2a else (
+        "none: calibration wavelengths (SWIR registration needs the absorption forward model)")
+    n_done, n_dark, reg_rows = 0, int(dt.size), []
+    pending: list[tuple[np.ndarray, ...]] = []
+
+    def flush() -> None:
+        nonlocal n_done
+        if not pending:
+            return
+        counts = np.concatenate([p[0] for p in pending])
+        rows = np.concatenate([p[1] for p in pending])
+        fcs = np.concatenate([p[2] for p in pending])
+        pending.clear()
+        t = sb.gps_time[rows]
+        rad, noise, flags = to_radiance(counts, sb.integration_time_s[rows], t, dc, dt,
+                                        cal.dark_offset, cal.gain, cal.bad_pixel,
+                                        cal.read_noise, cal.electrons_per_count)
+        good = flags == 0
+        n_f = rad.shape[0]
+        fwhm = cal.isrf_fwhm_nm[:, cal.shape[1] // 2]
+        shift_nm = np.zeros(n_f)
+        squeeze = np.zeros(n_f)
+        if o2a:
+            idx = [i for i in range(n_f) if (n_done + i) % cfg.register_every == 0]
+            if (n_f - 1) not in idx:
+                idx.append(n_f - 1)
+            regs = [register_frame(rad[i], noise[i], good[i], cal.wavelength_nm, fwhm,
+                                   SIF_WINDOWS, lo, hi) for i in idx]
+            tr = t[idx]
+            reg_rows.extend(regs)
+            shift_nm = _interp_registration(t, tr, np.array([r["shift_nm"] for r in regs]))
+            squeeze = _interp_registration(t, tr, np.array([r["squeeze"] for r in regs]))
+        wl = np.stack([registered(cal.wavelength_nm, shift_nm[i], squeeze[i], lo, hi)
+                       for i in range(n_f)])
+        sl = slice(n_done, n_done + n_f)
+        g["radiance"][sl] = rad.astype(np.float32)
+        g["radiance_noise"][sl] = noise.astype(np.float32)
+        g["quality"][sl] = flags
+        g["wavelength"][sl] = wl
+        g["time"][sl] = t
+        g["frame_counter"][sl] = fcs
+        mid = cal.shape[1] // 2
+        disp = float(np.median(cal.wavelength_nm[:, mid + 1] - cal.wavelength_nm[:, mid]))
+        g["wavelength_shift_pixels"][sl] = shift_nm / disp
+        g["wavelength_squeeze"][sl] = squeeze
+        for var, src in (("latitude", sb.latitude), ("longitude", sb.longitude),
+                         ("solar_zenith", sb.solar_zenith),
+                         ("viewing_zenith", sb.view_zenith)):
+            g[var][sl] = src[rows]
+        if o2a:
+            _sif_soundings(rad, noise, good, flags, wl, fwhm, lo, hi, rows, fcs, sb, l2)
+        n_done += n_f
+
+    for blk in iter_frames(dump, band.id):
+        rows = _frame_times(al, band.name, blk.headers["frame_counter"].astype(np.int64))
+        sel = (blk.headers["shutter"] == 0) & (rows >= 0)
+        if sel.any():
+            pending.append((blk.counts[sel], rows[sel],
+                            blk.headers["frame_counter"][sel].astype(np.int64)))
+        if sum(p[0].shape[0] for p in pending) >= cfg.block_frames:
+            flush()
+    flush()
+    out: dict[str, Any] = {"scene_frames": n_done, "dark_frames": n_dark}
+    if reg_rows:
+        sp = np.array([r["shift_pix"] for r in reg_rows])
+        out["wavelength_shift_pixels"] = {"min": float(np.nanmin(sp)),
+                                          "max": float(np.nanmax(sp)),
+                                          "registrations": len(reg_rows)}
+    return out
+
+
+def _sif_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray,
+                   flags: np.ndarray, wl: np.ndarray, fwhm: np.ndarray, lo: float,
+                   hi: float, rows: np.ndarray, fcs: np.ndarray, sb: Any,
+                   l2: dict[str, list[np.ndarray]]) -> None:
+    n_f, n_x, n_l = rad.shape
+    flat = (n_f * n_x, n_l)
+    q = np.zeros(n_f * n_x, np.uint8)
+    q |= np.where(sb.valid[rows].ravel(), 0, 1).astype(np.uint8)
+    for w in SIF_WINDOWS:
+        res = retrieve_sif(rad.reshape(flat), noise.reshape(flat), good.reshape(flat),
+                           wl.reshape(flat), np.tile(fwhm, n_f), w, lo, hi)
+        inside = (wl.reshape(flat) >= w.lo_nm) & (wl.reshape(flat) <= w.hi_nm)
+        bad_frac = ((flags.reshape(flat) != 0) & inside).sum(1) / np.maximum(inside.sum(1), 1)
+        q |= np.where(np.isfinite(res["sif"]), 0, 2).astype(np.uint8)
+        q |= np.where(res["chi2"] > 2.0, 4, 0).astype(np.uint8)
+        q |= np.where(bad_frac > 0.05, 8, 0).astype(np.uint8)
+        l2[f"sif_{w.name}"].append(res["sif"] * 1e3)
+        l2[f"sif_{w.name}_uncertainty"].append(res["sif_uncertainty"] * 1e3)
+        l2[f"sif_{w.name}_chi2"].append(res["chi2"])
+    l2["quality_flag"].append(q)
+    l2["frame_counter"].append(np.repeat(fcs, n_x))
+    l2["pixel"].append(np.tile(np.arange(n_x, dtype=np.int16), n_f))
+    l2["time"].append(np.repeat(sb.gps_time[rows], n_x))
+    for var, src in (("latitude", sb.latitude), ("longitude", sb.longitude),
+                     ("solar_zenith", sb.solar_zenith), ("viewing_zenith", sb.view_zenith)):
+        l2[var].append(src[rows].ravel())
+
+
+def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]) -> None:
+    data = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in l2.items()}
+    units = {"time": "s", "latitude": "degrees_north", "longitude": "degrees_east",
+             "solar_zenith": "degree", "viewing_zenith": "degree"}
+    with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
+        nc.Conventions = "CF-1.8"
+        nc.title = "Pi-SAR-L3 GHG/SIF spectrometer L2: solar-induced fluorescence"
+        nc.featureType = "point"
+        for key, val in attrs.items():
+            nc.setncattr(key, val)
+        nc.createDimension("sounding", data["time"].size)
+        for k, arr in data.items():
+            dtype = {"frame_counter": "i8", "pixel": "i2", "quality_flag": "u1"}.get(k, "f8")
+            var = nc.createVariable(k, dtype, ("sounding",), zlib=True)
+            var[:] = arr.astype(dtype)
+            if k in units:
+                var.units = units[k]
+            if k.startswith("sif_") and not k.endswith("chi2"):
+                var.units = "mW m-2 sr-1 nm-1"
+                var.long_name = ("1-sigma uncertainty of " if k.endswith("uncertainty")
+                                 else "") + f"solar-induced fluorescence at {k[4:7]} nm"
+            if k.endswith("chi2"):
+                var.long_name = "reduced chi-square of the window fit"
+        nc["latitude"].standard_name = "latitude"
+        nc["longitude"].standard_name = "longitude"
+        nc["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
+        q = nc["quality_flag"]
+        q.flag_masks = np.array([1, 2, 4, 8], np.uint8)
+        q.flag_meanings = ("geolocation_invalid sif_fit_failed sif_chi2_above_2 "
+                           "window_pixels_flagged")

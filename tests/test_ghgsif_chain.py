@@ -1,0 +1,92 @@
+"""The spectrometer chain on the `forest` scenario (issue 7, in progress): L1B, wavelength
+registration and Fraunhofer SIF against the simulator's per-footprint truth, and the
+products as CF netCDF."""
+
+from __future__ import annotations
+
+import h5py
+import netCDF4
+import numpy as np
+import pytest
+
+from flightlog.align import align
+from ghgsif.config import GhgsifConfig
+from ghgsif.pipeline import process_spectrometer
+
+
+@pytest.fixture(scope="module")
+def chain(forest_dump, tmp_path_factory):
+    al = align(forest_dump)
+    out = tmp_path_factory.mktemp("gs")
+    r = process_spectrometer(forest_dump, out, al, GhgsifConfig(register_every=1),
+                             {"software_version": "test"})
+    with h5py.File(forest_dump / "truth" / "truth.h5") as f:
+        truth = {k: f[f"ghgsif/O2A/{k}"][()] for k in f["ghgsif/O2A"]}
+    return r, truth
+
+
+def _rows(truth, counters):
+    fc = truth["frame_counter"][:, 0]
+    return np.array([int(np.flatnonzero(fc == c)[0]) for c in counters])
+
+
+def test_wavelength_registration_within_a_hundredth_of_a_pixel(chain):
+    r, truth = chain
+    with netCDF4.Dataset(r["l1b"]) as nc:
+        g = nc["O2A"]
+        shift = np.asarray(g["wavelength_shift_pixels"][:])
+        rows = _rows(truth, np.asarray(g["frame_counter"][:]))
+    assert shift.size >= 30
+    assert np.abs(shift - truth["shift_pix"][rows, 0]).max() <= 0.01
+
+
+def _sif(chain, window):
+    r, truth = chain
+    with netCDF4.Dataset(r["l2"]) as nc:
+        v = {k: np.asarray(nc[k][:]) for k in ("frame_counter", "pixel", f"sif_{window}",
+                                               f"sif_{window}_uncertainty", "quality_flag")}
+    rows = _rows(truth, v["frame_counter"])
+    want = truth["sif_757"][rows, v["pixel"]] * 1e3
+    if window == "771":  # the simulator's fluorescence shape carries 757 nm to 771 nm
+        from sim.radiative import sif_shape
+
+        want = want * float(sif_shape(np.array([771.0]))[0])
+    clear = ~truth["cloud"][rows, v["pixel"]] & (v["quality_flag"] == 0)
+    return v[f"sif_{window}"][clear] - want[clear], v[f"sif_{window}_uncertainty"][clear]
+
+
+@pytest.mark.parametrize("window", ["757", "771"])
+def test_reported_sif_uncertainty_matches_the_scatter(chain, window):
+    """Acceptance: reported uncertainties within 20 % of the actual scatter (clear-sky
+    soundings), which also shows the retrieval noise-limited (chi-square near 1)."""
+    err, sigma = _sif(chain, window)
+    assert err.size >= 500
+    assert abs(np.median(sigma) / err.std() - 1) <= 0.2
+
+
+@pytest.mark.xfail(strict=True, reason="issue 7 acceptance not met yet: Fraunhofer windows "
+                   "alone give 1.4 mW single-sounding scatter at 757 nm on this instrument "
+                   "(noise-limited) and a -0.2 mW bias; the O2-A in-band retrieval is to come")
+def test_sif_757_meets_the_acceptance(chain):
+    err, _ = _sif(chain, "757")
+    assert abs(err.mean()) <= 0.1 and err.std() <= 0.5
+
+
+def test_products_are_cf_netcdf_with_provenance(chain):
+    xr = pytest.importorskip("xarray")
+    r, _ = chain
+    with xr.open_dataset(r["l2"]) as ds:
+        assert ds.attrs["Conventions"] == "CF-1.8"
+        assert ds.attrs["software_version"] == "test"
+        for name in ("sif_757", "sif_757_uncertainty", "sif_771", "latitude", "longitude",
+                     "solar_zenith", "quality_flag", "frame_counter", "pixel"):
+            assert ds[name].dims == ("sounding",)
+        assert ds["sif_757"].attrs["units"] == "mW m-2 sr-1 nm-1"
+        assert np.all(np.abs(ds["latitude"].values - 35.0) < 0.1)
+    with xr.open_dataset(r["l1b"], group="O2A") as ds:
+        assert ds["radiance"].dims == ("frame", "pixel", "spectral")
+        assert ds["radiance"].attrs["units"] == "W m-2 sr-1 nm-1"
+        rad, noise = ds["radiance"].values, ds["radiance_noise"].values
+        ok = ds["quality"].values == 0
+        assert np.all(noise[ok] > 0) and np.median(rad[ok] / noise[ok]) > 100
+    assert r["bands"]["WCO2"]["scene_frames"] == r["bands"]["O2A"]["scene_frames"]
