@@ -5,11 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import bench_ingest, bench_navigation, bench_polarimetry, bench_sar, bench_sim
+from benchmarks import (
+    bench_ghgsif,
+    bench_ingest,
+    bench_navigation,
+    bench_polarimetry,
+    bench_sar,
+    bench_sim,
+)
 from benchmarks.common import Result, machine_facts
 
 SUITES = {"ingest": bench_ingest.run, "navigation": bench_navigation.run,
-          "sim": bench_sim.run, "sar": bench_sar.run, "polarimetry": bench_polarimetry.run}
+          "sim": bench_sim.run, "sar": bench_sar.run, "polarimetry": bench_polarimetry.run,
+          "ghgsif": bench_ghgsif.run}
 
 
 def table(results: list[Result]) -> str:

@@ -129,14 +129,18 @@ def window_basis(wl_nm: np.ndarray, fwhm_nm: np.ndarray, window: Window,
     fw = np.round(np.asarray(fwhm_nm, np.float64), 6)
     for f in np.unique(fw):
         sel = np.flatnonzero(fw == f)
-        w = wl[sel]
+        ins = inside[sel]
+        w = wl[sel][ins]  # only the window's pixels are evaluated
+        rows = np.broadcast_to(sel[:, None], ins.shape)[ins]
+        cols = np.broadcast_to(np.arange(m)[None, :], ins.shape)[ins]
         s = convolved_solar(lo_nm, hi_nm, float(f))(w)
         x = (w - centre) / half
         for k in range(N_POLY):
-            basis[sel, k] = s * x**k
+            basis[rows, k, cols] = s * x**k
         for g, mol in enumerate(WINDOW_GASES):
-            basis[sel, N_POLY + g] = -telluric_basis(lo_nm, hi_nm, float(f), mol)(w)  # type: ignore[operator]
-        basis[sel, N_BASIS - 1] = sif_shape(w) / g_ref
+            spline = telluric_basis(lo_nm, hi_nm, float(f), mol)
+            basis[rows, N_POLY + g, cols] = -spline(w)  # type: ignore[operator]
+        basis[rows, N_BASIS - 1, cols] = sif_shape(w) / g_ref
     return basis, inside
 
 
