@@ -168,8 +168,8 @@ class XsecTable:
         return np.exp(out) - TINY
 
 
-def build_table(band_group: str, nu: np.ndarray, n_p: int = 28,
-                t_offsets: tuple[float, ...] = (-25.0, 0.0, 25.0)) -> XsecTable:
+def build_table(band_group: str, nu: np.ndarray, n_p: int = 36,
+                t_offsets: tuple[float, ...] = (-30.0, -15.0, 0.0, 15.0, 30.0)) -> XsecTable:
     """Cross-section tables of a band group's gases on ``nu`` (module doc)."""
     ln_p = np.linspace(np.log(0.05), np.log(1100.0), n_p)
     tab = XsecTable(band_group, np.asarray(nu, np.float64), ln_p,
