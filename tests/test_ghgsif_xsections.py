@@ -25,7 +25,7 @@ def test_line_by_line_matches_a_faddeeva_reference(p_hpa, t_k):
     ref = np.zeros(NU.size)
     sig = a / np.sqrt(2 * np.log(2))  # Gaussian sigma from the Doppler half width
     for k in range(lines.size):
-        m = np.abs(NU - c[k]) <= wing[k]
+        m = np.abs(NU - lines["nu"][k]) <= wing[k]
         if not m.any():
             continue
         z = ((NU[m] - c[k]) + 1j * g[k]) / (sig[k] * np.sqrt(2))
