@@ -20,9 +20,13 @@ attributes (software version, inputs with sha256, configuration):
   ``longitude``, ``solar_zenith``, ``viewing_zenith``.
 - ``<flight>_GHGSIF_L2.nc``: dimension ``sounding`` (frame counter and across-track pixel
   as keys): ``time``, ``latitude``, ``longitude``, angles, ``sif_757``, ``sif_771``
-  (mW m-2 sr-1 nm-1) with ``_uncertainty`` and ``_chi2``, ``quality_flag`` (0 good; bit 1
-  geolocation invalid, 2 a SIF fit failed, 4 a SIF fit's reduced chi-square above 2,
-  8 more than 5 % of a window's pixels flagged in L1B).
+  (mW m-2 sr-1 nm-1, Fraunhofer windows) with ``_uncertainty`` and ``_chi2``;
+  ``sif_757_o2a`` with its uncertainty from the O2-A band's optimal estimation
+  (:mod:`ghgsif.retrieval`), the apparent and expected surface pressure (hPa),
+  ``cloud_delta_pressure``, ``o2a_chi2``, ``o2a_brightness``, ``o2a_iterations``,
+  ``cloud_flag`` (:mod:`ghgsif.clouds`) and ``quality_flag`` (0 good; bit 1 geolocation
+  invalid, 2 a SIF fit failed, 4 a SIF fit's reduced chi-square above 2, 8 more than 5 %
+  of a window's pixels flagged in L1B, 16 cloudy, 32 the O2-A fit did not converge).
 """
 
 from __future__ import annotations
@@ -36,18 +40,24 @@ import numpy as np
 
 from flightlog.align import Alignment
 from flightlog.descriptor import load_descriptor
+from flightlog.geodesy import ecef_to_geodetic
 from flightlog.provenance import atomic_output
 from ghgsif.calibration import read_band_calibration
+from ghgsif.clouds import cloud_test
 from ghgsif.config import GhgsifConfig
+from ghgsif.forward import band_forward
 from ghgsif.frames import iter_frames
 from ghgsif.l1b import to_radiance
+from ghgsif.retrieval import o2a_sounding
 from ghgsif.sif import retrieve_sif
 from ghgsif.wavelength import register_frame, registered
 from ghgsif.windows import SIF_WINDOWS
 
 _L2_VARS = ("frame_counter", "pixel", "time", "latitude", "longitude", "solar_zenith",
             "viewing_zenith", "sif_757", "sif_757_uncertainty", "sif_757_chi2", "sif_771",
-            "sif_771_uncertainty", "sif_771_chi2", "quality_flag")
+            "sif_771_uncertainty", "sif_771_chi2", "sif_757_o2a", "sif_757_o2a_uncertainty",
+            "surface_pressure_apparent", "surface_pressure_expected", "cloud_delta_pressure",
+            "o2a_chi2", "o2a_brightness", "o2a_iterations", "cloud_flag", "quality_flag")
 
 
 def _frame_times(al: Alignment, name: str, counters: np.ndarray) -> np.ndarray:
@@ -198,6 +208,7 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
             g[var][sl] = src[rows]
         if o2a:
             _sif_soundings(rad, noise, good, flags, wl, fwhm, lo, hi, rows, fcs, sb, l2)
+            _o2a_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, sb, al, l2)
         n_done += n_f
 
     for blk in iter_frames(dump, band.id):
@@ -246,6 +257,50 @@ def _sif_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray,
         l2[var].append(src[rows].ravel())
 
 
+def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
+                   fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray, sb: Any,
+                   al: Alignment, l2: dict[str, list[np.ndarray]]) -> None:
+    """O2-A optimal estimation and cloud test of every sounding of a block."""
+    n_f, n_x, _ = rad.shape
+    ground_km = float(np.nanmedian(sb.height[rows])) / 1000.0
+    aircraft_km = ground_km + 3.0
+    if al.trajectory is not None:
+        st = al.trajectory.interpolate(sb.gps_time[rows])
+        if np.any(st.valid):
+            h = ecef_to_geodetic(st.position[st.valid])[2]
+            aircraft_km = float(np.median(h)) / 1000.0
+    fw = band_forward(lo, hi, round(aircraft_km, 1), round(max(ground_km, 0.0), 2))
+    expected = fw.layers.surface_pressure_hpa
+    out = {k: np.full(n_f * n_x, np.nan) for k in (
+        "sif_757_o2a", "sif_757_o2a_uncertainty", "surface_pressure_apparent",
+        "cloud_delta_pressure", "o2a_chi2", "o2a_brightness", "o2a_iterations")}
+    cloud = np.zeros(n_f * n_x, np.uint8)
+    q = np.zeros(n_f * n_x, np.uint8)
+    for f in range(n_f):
+        for x in range(n_x):
+            i = f * n_x + x
+            if not sb.valid[rows[f], x]:
+                continue
+            r = o2a_sounding(fw, rad[f, x], noise[f, x], good[f, x], wl[f, x],
+                             float(fwhm[x]), float(sb.solar_zenith[rows[f], x]),
+                             float(sb.view_zenith[rows[f], x]))
+            c = cloud_test(r, expected)
+            out["sif_757_o2a"][i] = r.x[-1] * 1e3
+            out["sif_757_o2a_uncertainty"][i] = r.uncertainty[-1] * 1e3
+            out["surface_pressure_apparent"][i] = c.apparent_pressure_hpa
+            out["cloud_delta_pressure"][i] = c.delta_pressure_hpa
+            out["o2a_chi2"][i] = c.chi2
+            out["o2a_brightness"][i] = c.brightness
+            out["o2a_iterations"][i] = r.iterations
+            cloud[i] = c.cloudy
+            q[i] = (16 if c.cloudy else 0) | (0 if r.converged else 32)
+    for k, v in out.items():
+        l2[k].append(v)
+    l2["surface_pressure_expected"].append(np.full(n_f * n_x, expected))
+    l2["cloud_flag"].append(cloud)
+    l2["quality_flag"][-1] |= q
+
+
 def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]) -> None:
     data = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in l2.items()}
     units = {"time": "s", "latitude": "degrees_north", "longitude": "degrees_east",
@@ -258,7 +313,8 @@ def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]
             nc.setncattr(key, val)
         nc.createDimension("sounding", data["time"].size)
         for k, arr in data.items():
-            dtype = {"frame_counter": "i8", "pixel": "i2", "quality_flag": "u1"}.get(k, "f8")
+            dtype = {"frame_counter": "i8", "pixel": "i2", "quality_flag": "u1",
+                     "cloud_flag": "u1"}.get(k, "f8")
             var = nc.createVariable(k, dtype, ("sounding",), zlib=True)
             var[:] = arr.astype(dtype)
             if k in units:
@@ -268,11 +324,17 @@ def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]
                 var.long_name = ("1-sigma uncertainty of " if k.endswith("uncertainty")
                                  else "") + f"solar-induced fluorescence at {k[4:7]} nm"
             if k.endswith("chi2"):
-                var.long_name = "reduced chi-square of the window fit"
+                var.long_name = "reduced chi-square of the fit"
+            if k.startswith("surface_pressure") or k == "cloud_delta_pressure":
+                var.units = "hPa"
         nc["latitude"].standard_name = "latitude"
         nc["longitude"].standard_name = "longitude"
         nc["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
         q = nc["quality_flag"]
-        q.flag_masks = np.array([1, 2, 4, 8], np.uint8)
+        q.flag_masks = np.array([1, 2, 4, 8, 16, 32], np.uint8)
         q.flag_meanings = ("geolocation_invalid sif_fit_failed sif_chi2_above_2 "
-                           "window_pixels_flagged")
+                           "window_pixels_flagged cloudy o2a_not_converged")
+        nc["sif_757_o2a"].long_name = ("solar-induced fluorescence at 757 nm from the O2-A "
+                                       "band's optimal estimation (spectral fitting)")
+        nc["cloud_flag"].long_name = ("1: cloudy (O2-A apparent surface pressure or fit "
+                                      "quality; ghgsif.clouds)")

@@ -1,0 +1,151 @@
+"""Forward model of a band: top-of-aircraft radiance and its analytic Jacobians.
+
+On the cross-section tables' fine wavenumber grid (:mod:`ghgsif.xsections`), for the prior
+atmosphere's layers (:mod:`ghgsif.atmosphere`) from the surface to 70 km with a level at
+the aircraft, the two-way airborne path
+
+    L = F mu0 / pi * rho(l) * exp(-tau_down / mu0 - tau_up / mu_v) + SIF g(l) exp(-tau_up / mu_v)
+
+with ``tau_down`` the gases' vertical optical depth above the surface, ``tau_up`` the
+part below the aircraft, each gas's column scaled by its state element ``s_g``; the
+surface reflectance a polynomial ``rho = a0 + a1 x + a2 x^2`` in the normalised
+wavelength ``x`` of the band; ``g`` the fluorescence shape (O2-A band; normalised at
+757 nm). The radiance reaches the pixels through each pixel's Gaussian ISRF, integrated on
+the fine grid (one sparse matrix per set of pixel wavelengths). Jacobians with respect to
+``s_g``, ``a_k`` and ``SIF`` are analytic and go through the same matrix.
+
+Approximations (documented in the products): no scattering (Rayleigh, aerosol, cloud
+multiple scattering), no line mixing or collision-induced absorption, the Earth-Sun
+distance 1 AU, partition functions ``~ T^j``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse
+
+from ghgsif.atmosphere import Layers, make_layers
+from ghgsif.refdata import solar_irradiance
+from ghgsif.sif import sif_shape
+from ghgsif.solar import band_group
+from ghgsif.xsections import BAND_GASES, band_table
+
+SIF_REFERENCE_NM = 757.0
+
+
+@dataclass
+class State:
+    """Gas column scales, reflectance polynomial and SIF (W m-2 sr-1 nm-1 at 757 nm)."""
+
+    scales: dict[str, float]
+    albedo: tuple[float, float, float] = (0.3, 0.0, 0.0)
+    sif: float = 0.0
+
+    def vector(self, gases: list[str]) -> np.ndarray:
+        """As a vector: scales of ``gases``, albedo terms, SIF."""
+        return np.array([self.scales[g] for g in gases] + list(self.albedo) + [self.sif])
+
+    @classmethod
+    def from_vector(cls, v: np.ndarray, gases: list[str]) -> State:
+        """Inverse of :meth:`vector`."""
+        n = len(gases)
+        return cls({g: float(v[i]) for i, g in enumerate(gases)},
+                   (float(v[n]), float(v[n + 1]), float(v[n + 2])), float(v[n + 3]))
+
+
+@dataclass
+class BandForward:
+    """The forward model of one band over a flat surface (module doc)."""
+
+    lo_nm: float
+    hi_nm: float
+    aircraft_km: float
+    surface_km: float = 0.0
+    gases: list[str] = field(init=False)
+    layers: Layers = field(init=False)
+
+    def __post_init__(self) -> None:
+        group = band_group(self.lo_nm)
+        tab = band_table(group, self.lo_nm, self.hi_nm)
+        self.gases = list(BAND_GASES[group])
+        self.layers = make_layers(self.surface_km, self.aircraft_km)
+        lay = self.layers
+        below = lay.z_top_km <= self.aircraft_km + 1e-9
+        self.nu = tab.nu
+        self.wl = 1e7 / tab.nu  # descending
+        self.tau_down: dict[str, np.ndarray] = {}
+        self.tau_up: dict[str, np.ndarray] = {}
+        for g in self.gases:
+            tau = np.array([lay.air_column_cm2[k] * lay.vmr[g][k]
+                            * tab.at(g, float(lay.p_hpa[k]), float(lay.t_k[k]))
+                            for k in range(lay.p_hpa.size)])
+            self.tau_down[g] = tau.sum(axis=0)
+            self.tau_up[g] = tau[below].sum(axis=0)
+        nu_s, f_nu = solar_irradiance(group)
+        self.solar = np.interp(self.nu, nu_s, f_nu) * self.nu**2 / 1e7  # W m-2 nm-1
+        self.x = (self.wl - 0.5 * (self.lo_nm + self.hi_nm)) / (0.5 * (self.hi_nm - self.lo_nm))
+        self._dl_sorted = np.abs(np.gradient(self.wl[::-1]))
+        self.fluor = (sif_shape(self.wl) / float(sif_shape(np.array(SIF_REFERENCE_NM)))
+                      if group == "O2A" else np.zeros(self.wl.size))
+
+    @property
+    def n_state(self) -> int:
+        """Length of the state vector."""
+        return len(self.gases) + 4
+
+    def isrf_matrix(self, pixel_wl: np.ndarray, fwhm_nm: float) -> scipy.sparse.csr_matrix:
+        """Sparse (pixels, fine grid) matrix of unit-area Gaussian ISRFs (to 5 sigma)."""
+        sig = fwhm_nm / (2 * np.sqrt(2 * np.log(2)))
+        pix = np.asarray(pixel_wl, np.float64)
+        wl_sorted = self.wl[::-1]  # ascending
+        n_fine = wl_sorted.size
+        lo = np.searchsorted(wl_sorted, pix - 5 * sig)
+        hi = np.searchsorted(wl_sorted, pix + 5 * sig)
+        width = int(max((hi - lo).max(), 1))
+        idx = lo[:, None] + np.arange(width)[None, :]
+        inside = idx < hi[:, None]
+        idx = np.minimum(idx, n_fine - 1)
+        w = np.exp(-0.5 * ((wl_sorted[idx] - pix[:, None]) / sig) ** 2) * inside
+        w = w * self._dl_sorted[idx]
+        w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
+        cols = (n_fine - 1 - idx)[inside]  # back to the descending fine grid
+        rows = np.broadcast_to(np.arange(pix.size)[:, None], idx.shape)[inside]
+        return scipy.sparse.csr_matrix((w[inside], (rows, cols)), shape=(pix.size, n_fine))
+
+    def radiance(self, state: State, sza_deg: float, vza_deg: float,
+                 isrf: scipy.sparse.csr_matrix,
+                 jacobian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Pixel radiance (W m-2 sr-1 nm-1) and Jacobian (pixels, n_state)."""
+        mu0, mu = np.cos(np.deg2rad(sza_deg)), np.cos(np.deg2rad(vza_deg))
+        t_down = np.zeros(self.nu.size)
+        t_up = np.zeros(self.nu.size)
+        for g in self.gases:
+            t_down += state.scales[g] * self.tau_down[g]
+            t_up += state.scales[g] * self.tau_up[g]
+        e_up = np.exp(-t_up / mu)
+        two_way = np.exp(-t_down / mu0) * e_up
+        a0, a1, a2 = state.albedo
+        rho = a0 + a1 * self.x + a2 * self.x**2
+        sun = self.solar * mu0 / np.pi * two_way
+        refl = sun * rho
+        fl = state.sif * self.fluor * e_up
+        y = isrf @ (refl + fl)
+        if not jacobian:
+            return y, None
+        cols = []
+        for g in self.gases:
+            cols.append(-refl * (self.tau_down[g] / mu0 + self.tau_up[g] / mu)
+                        - fl * self.tau_up[g] / mu)
+        cols += [sun, sun * self.x, sun * self.x**2, self.fluor * e_up]
+        k = isrf @ np.stack(cols, axis=1)
+        return y, np.asarray(k)
+
+
+@lru_cache(maxsize=8)
+def band_forward(lo_nm: float, hi_nm: float, aircraft_km: float,
+                 surface_km: float = 0.0) -> BandForward:
+    """A :class:`BandForward`, built once per process for the same arguments."""
+    return BandForward(lo_nm, hi_nm, aircraft_km, surface_km)
