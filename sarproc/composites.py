@@ -83,18 +83,22 @@ def write_png(rgb: np.ndarray, path: str | os.PathLike[str], spacing_m: float,
     canvas = Image.new("RGB", (img.width, img.height + 2 * margin), (255, 255, 255))
     canvas.paste(img, (0, margin))
     draw = ImageDraw.Draw(canvas)
+    # top margin: the title, then the upper-left corner (right-aligned) on its own line;
+    # bottom margin: the scale bar, then the lower-right corner (right-aligned)
     if title:
-        draw.text((4, 4), title, fill=(0, 0, 0))
+        draw.text((4, 2), title, fill=(0, 0, 0))
     length = _nice_length(img.width * spacing_m)
     px = max(1, int(round(length / spacing_m)))
-    y = img.height + margin + 8
+    y = img.height + margin + 4
     draw.rectangle([6, y, 6 + px, y + 5], fill=(0, 0, 0))
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    draw.text((12 + px, y - 3), label, fill=(0, 0, 0))
+    draw.text((12 + px, y - 2), label, fill=(0, 0, 0))
     if corners is not None:
         (x0, y0), (x1, y1) = corners
-        draw.text((img.width - 4 - 6 * 40, 4), f"{crs} UL {x0:.0f} {y0:.0f}", fill=(0, 0, 0))
-        draw.text((img.width - 4 - 6 * 40, y - 3), f"LR {x1:.0f} {y1:.0f}", fill=(0, 0, 0))
+        for text, yy in ((f"UL {x0:.0f} {y0:.0f} {crs}".strip(), 15),
+                         (f"LR {x1:.0f} {y1:.0f}", img.height + margin + 15)):
+            w = draw.textlength(text)
+            draw.text((max(4.0, img.width - 4 - w), yy), text, fill=(0, 0, 0))
     path = Path(path)
     with atomic_output(path) as tmp:
         canvas.save(tmp, format="PNG")
