@@ -14,3 +14,6 @@ class GhgsifConfig(BaseModel):
     register_every: int = Field(5, ge=1, le=10_000, description="frames between wavelength "
                                 "registrations (the shift is interpolated in time between)")
     block_frames: int = Field(128, ge=1, le=100_000, description="frames processed at a time")
+    xgas: bool = Field(True, description="XCO2 and XCH4 from the SWIR bands (clear soundings)")
+    xgas_every: int = Field(1, ge=1, le=10_000, description="SWIR retrievals on every Nth "
+                            "frame (optimal estimation costs about 0.1 s per sounding)")

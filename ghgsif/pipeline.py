@@ -48,7 +48,7 @@ from ghgsif.config import GhgsifConfig
 from ghgsif.forward import band_forward
 from ghgsif.frames import iter_frames
 from ghgsif.l1b import to_radiance
-from ghgsif.retrieval import o2a_sounding
+from ghgsif.retrieval import o2a_sounding, swir_sounding
 from ghgsif.sif import retrieve_sif
 from ghgsif.wavelength import register_frame, registered
 from ghgsif.windows import SIF_WINDOWS
@@ -58,6 +58,11 @@ _L2_VARS = ("frame_counter", "pixel", "time", "latitude", "longitude", "solar_ze
             "sif_771_uncertainty", "sif_771_chi2", "sif_757_o2a", "sif_757_o2a_uncertainty",
             "surface_pressure_apparent", "surface_pressure_expected", "cloud_delta_pressure",
             "o2a_chi2", "o2a_brightness", "o2a_iterations", "cloud_flag", "quality_flag")
+#: Per-sounding results of the SWIR bands, merged into the L2 records by (frame, pixel).
+_XGAS_VARS = ("xco2", "xco2_uncertainty", "xco2_averaging_kernel", "xch4", "xch4_uncertainty",
+              "xch4_averaging_kernel", "xch4_proxy", "xch4_proxy_uncertainty", "wco2_chi2",
+              "ch4_chi2", "wco2_iterations", "ch4_iterations", "wco2_converged",
+              "ch4_converged")
 
 
 def _frame_times(al: Alignment, name: str, counters: np.ndarray) -> np.ndarray:
@@ -121,6 +126,7 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
     l1b_path = out / f"{desc.flight_id}_GHGSIF_L1B.nc"
     l2_path = out / f"{desc.flight_id}_GHGSIF_L2.nc"
     l2: dict[str, list[np.ndarray]] = {k: [] for k in _L2_VARS}
+    xgas: dict[str, dict[tuple[int, int], Any]] = {"o2": {}, "WCO2": {}, "CH4": {}}
     stats: dict[str, Any] = {}
     with atomic_output(l1b_path) as tmp:
         with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
@@ -131,15 +137,15 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
             for band in desc.ghgsif.bands:
                 if band.name not in al.ghgsif:
                     continue
-                stats[band.name] = _band(dump, band, al, cal_path, cfg, nc, l2)
+                stats[band.name] = _band(dump, band, al, cal_path, cfg, nc, l2, xgas)
     with atomic_output(l2_path) as tmp:
-        _write_l2(tmp, l2, attrs)
+        _write_l2(tmp, _merge_xgas(l2, xgas), attrs)
     return {"l1b": str(l1b_path), "l2": str(l2_path), "bands": stats}
 
 
 def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path,
-          cfg: GhgsifConfig, nc: netCDF4.Dataset, l2: dict[str, list[np.ndarray]]
-          ) -> dict[str, Any]:
+          cfg: GhgsifConfig, nc: netCDF4.Dataset, l2: dict[str, list[np.ndarray]],
+          xgas: dict[str, dict[tuple[int, int], Any]]) -> dict[str, Any]:
     cal = read_band_calibration(cal_path, band.name)
     sb = al.ghgsif[band.name]
     lo, hi = float(band.range_nm[0]), float(band.range_nm[1])
@@ -208,7 +214,11 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
             g[var][sl] = src[rows]
         if o2a:
             _sif_soundings(rad, noise, good, flags, wl, fwhm, lo, hi, rows, fcs, sb, l2)
-            _o2a_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, sb, al, l2)
+            _o2a_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al, l2,
+                           xgas["o2"])
+        elif band.name in ("WCO2", "CH4") and cfg.xgas:
+            _swir_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al,
+                            xgas["o2"], xgas[band.name], cfg.xgas_every, n_done)
         n_done += n_f
 
     for blk in iter_frames(dump, band.id):
@@ -257,19 +267,25 @@ def _sif_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray,
         l2[var].append(src[rows].ravel())
 
 
-def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
-                   fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray, sb: Any,
-                   al: Alignment, l2: dict[str, list[np.ndarray]]) -> None:
-    """O2-A optimal estimation and cloud test of every sounding of a block."""
-    n_f, n_x, _ = rad.shape
-    ground_km = float(np.nanmedian(sb.height[rows])) / 1000.0
+def _heights_km(sb: Any, rows: np.ndarray, al: Alignment) -> tuple[float, float]:
+    """Ground and aircraft heights (km) of a block of frames (for the forward model)."""
+    ground_km = max(float(np.nanmedian(sb.height[rows])) / 1000.0, 0.0)
     aircraft_km = ground_km + 3.0
     if al.trajectory is not None:
         st = al.trajectory.interpolate(sb.gps_time[rows])
         if np.any(st.valid):
-            h = ecef_to_geodetic(st.position[st.valid])[2]
-            aircraft_km = float(np.median(h)) / 1000.0
-    fw = band_forward(lo, hi, round(aircraft_km, 1), round(max(ground_km, 0.0), 2))
+            aircraft_km = float(np.median(ecef_to_geodetic(st.position[st.valid])[2])) / 1e3
+    return round(ground_km, 2), round(aircraft_km, 1)
+
+
+def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
+                   fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray, fcs: np.ndarray,
+                   sb: Any, al: Alignment, l2: dict[str, list[np.ndarray]],
+                   o2: dict[tuple[int, int], Any]) -> None:
+    """O2-A optimal estimation and cloud test of every sounding of a block."""
+    n_f, n_x, _ = rad.shape
+    ground_km, aircraft_km = _heights_km(sb, rows, al)
+    fw = band_forward(lo, hi, aircraft_km, ground_km)
     expected = fw.layers.surface_pressure_hpa
     out = {k: np.full(n_f * n_x, np.nan) for k in (
         "sif_757_o2a", "sif_757_o2a_uncertainty", "surface_pressure_apparent",
@@ -294,11 +310,90 @@ def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.
             out["o2a_iterations"][i] = r.iterations
             cloud[i] = c.cloudy
             q[i] = (16 if c.cloudy else 0) | (0 if r.converged else 32)
+            o2[(int(fcs[f]), x)] = (float(r.x[0]), float(r.uncertainty[0]), c.cloudy)
     for k, v in out.items():
         l2[k].append(v)
     l2["surface_pressure_expected"].append(np.full(n_f * n_x, expected))
     l2["cloud_flag"].append(cloud)
     l2["quality_flag"][-1] |= q
+
+
+def _swir_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
+                    fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray,
+                    fcs: np.ndarray, sb: Any, al: Alignment, o2: dict[tuple[int, int], Any],
+                    out: dict[tuple[int, int], Any], every: int, first: int) -> None:
+    """SWIR optimal estimation of the clear soundings of a block (every ``every`` frames)."""
+    n_f, n_x, _ = rad.shape
+    ground_km, aircraft_km = _heights_km(sb, rows, al)
+    fw = band_forward(lo, hi, aircraft_km, ground_km)
+    for f in range(n_f):
+        if (first + f) % every:
+            continue
+        for x in range(n_x):
+            key = (int(fcs[f]), x)
+            if not sb.valid[rows[f], x] or key not in o2 or o2[key][2]:
+                continue
+            r = swir_sounding(fw, rad[f, x], noise[f, x], good[f, x], wl[f, x],
+                              float(fwhm[x]), float(sb.solar_zenith[rows[f], x]),
+                              float(sb.view_zenith[rows[f], x]))
+            out[key] = (r, fw)
+
+
+def _merge_xgas(l2: dict[str, list[np.ndarray]],
+                xgas: dict[str, dict[tuple[int, int], Any]]) -> dict[str, list[np.ndarray]]:
+    """XCO2, XCH4 and the CO2 proxy per L2 sounding from the O2 and SWIR retrievals.
+
+    ``XCO2 = s_CO2 / s_O2 * XCO2_prior`` (the O2 column scale from the O2-A band measures the
+    dry-air column), ``XCH4 = s_CH4 / s_O2 * XCH4_prior``, the proxy ``s_CH4 / s_CO2 *
+    XCH4_prior`` with CO2 from the weak CO2 band (its light path); uncertainties by
+    propagation of the posterior standard deviations; the averaging kernel is the scale's
+    own (column).
+    """
+    if not l2["frame_counter"]:
+        for k in _XGAS_VARS:
+            l2[k] = []
+        return l2
+    fc = np.concatenate(l2["frame_counter"])
+    px = np.concatenate(l2["pixel"])
+    vals = {k: np.full(fc.size, np.nan) for k in _XGAS_VARS}
+    for i, key in enumerate(zip(fc.tolist(), px.tolist(), strict=True)):
+        o2 = xgas["o2"].get(key)
+        if o2 is None:
+            continue
+        s_o2, u_o2 = o2[0], o2[1]
+        w = xgas["WCO2"].get(key)
+        if w is not None:
+            r, fw = w
+            j = fw.gases.index("CO2")
+            x = r.x[j] / s_o2 * fw.layers.column_average("CO2") * 1e6
+            vals["xco2"][i] = x
+            vals["xco2_uncertainty"][i] = x * np.hypot(r.uncertainty[j] / r.x[j], u_o2 / s_o2)
+            vals["xco2_averaging_kernel"][i] = r.averaging_kernel[j, j]
+            vals["wco2_chi2"][i] = r.chi2
+            vals["wco2_iterations"][i] = r.iterations
+            vals["wco2_converged"][i] = float(r.converged)
+        c = xgas["CH4"].get(key)
+        if c is not None:
+            r, fw = c
+            j = fw.gases.index("CH4")
+            prior = fw.layers.column_average("CH4") * 1e9
+            x = r.x[j] / s_o2 * prior
+            vals["xch4"][i] = x
+            vals["xch4_uncertainty"][i] = x * np.hypot(r.uncertainty[j] / r.x[j], u_o2 / s_o2)
+            vals["xch4_averaging_kernel"][i] = r.averaging_kernel[j, j]
+            if w is not None:  # proxy: the CO2 column of the weak CO2 band as the light path
+                rw, fww = w
+                jc = fww.gases.index("CO2")
+                px_ = r.x[j] / rw.x[jc] * prior
+                vals["xch4_proxy"][i] = px_
+                vals["xch4_proxy_uncertainty"][i] = px_ * np.hypot(
+                    r.uncertainty[j] / r.x[j], rw.uncertainty[jc] / rw.x[jc])
+            vals["ch4_chi2"][i] = r.chi2
+            vals["ch4_iterations"][i] = r.iterations
+            vals["ch4_converged"][i] = float(r.converged)
+    for k, v in vals.items():
+        l2[k] = [v]
+    return l2
 
 
 def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]) -> None:
@@ -327,6 +422,15 @@ def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]
                 var.long_name = "reduced chi-square of the fit"
             if k.startswith("surface_pressure") or k == "cloud_delta_pressure":
                 var.units = "hPa"
+            if k.startswith("xco2") and not k.endswith("kernel"):
+                var.units = "1e-6"
+                var.long_name = ("1-sigma uncertainty of " if k.endswith("uncertainty") else
+                                 "") + "column-averaged dry-air mole fraction of CO2 (ppm)"
+            if k.startswith("xch4") and not k.endswith("kernel"):
+                var.units = "1e-9"
+                var.long_name = ("1-sigma uncertainty of " if k.endswith("uncertainty") else
+                                 "") + ("column-averaged dry-air mole fraction of CH4 (ppb)"
+                                        + (", CO2 proxy" if "proxy" in k else ""))
         nc["latitude"].standard_name = "latitude"
         nc["longitude"].standard_name = "longitude"
         nc["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
