@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from postflight import __version__
 
@@ -85,22 +86,34 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_process(args: argparse.Namespace) -> int:
+def _run_configured(command: str, args: argparse.Namespace, job: Any,
+                    unusable: tuple[type[BaseException], ...] = ()) -> tuple[int, Any]:
+    """Load the run configuration, then ``job(cfg)``; unusable input gives exit status 2.
+
+    Returns the status (0 when the job ran) and the job's result.
+    """
     from flightlog.align import AlignmentError
     from flightlog.descriptor import DescriptorError
     from ghgsif.calibration import CalibrationError
-    from postflight.process import ConfigError, load_config, process_dump
+    from postflight.process import ConfigError, load_config
 
+    caught: tuple[type[BaseException], ...] = (ConfigError, DescriptorError, AlignmentError,
+                                               CalibrationError, *unusable)
     try:
         cfg = load_config(args.config, args.set)
-    except ConfigError as exc:
-        print(f"postflight process: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    try:
-        summary = process_dump(args.dump, args.out, cfg)
-    except (DescriptorError, AlignmentError, CalibrationError) as exc:
-        print(f"postflight process: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return EXIT_OK, job(cfg)
+    except caught as exc:
+        print(f"postflight {command}: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE, None
+
+
+def _cmd_process(args: argparse.Namespace) -> int:
+    from postflight.process import process_dump
+
+    status, summary = _run_configured("process", args,
+                                      lambda cfg: process_dump(args.dump, args.out, cfg))
+    if status:
+        return status
     gs = summary.get("ghgsif")
     if gs:
         print(f"spectrometer L1B: {gs['l1b']}")
@@ -118,20 +131,13 @@ def _cmd_process(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from flightlog.align import AlignmentError
-    from flightlog.descriptor import DescriptorError
-    from postflight.process import ConfigError, calibrate_dump, load_config
+    from postflight.process import calibrate_dump
 
-    try:
-        cfg = load_config(args.config, args.set)
-    except ConfigError as exc:
-        print(f"postflight calibrate: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    try:
-        path = calibrate_dump(args.dump, args.out, args.reflectors, cfg)
-    except (DescriptorError, AlignmentError, ValueError, OSError) as exc:
-        print(f"postflight calibrate: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    status, path = _run_configured(
+        "calibrate", args, lambda cfg: calibrate_dump(args.dump, args.out, args.reflectors, cfg),
+        (ValueError, OSError))
+    if status:
+        return status
     result = json.loads(Path(path).read_text())
     for band, entry in result["bands"].items():
         print(f"band {band}: absolute correction {entry['absolute_db']:+.3f} dB from "
