@@ -98,6 +98,13 @@ class BandForward:
 
     def isrf_matrix(self, pixel_wl: np.ndarray, fwhm_nm: float) -> scipy.sparse.csr_matrix:
         """Sparse (pixels, fine grid) matrix of unit-area Gaussian ISRFs (to 5 sigma)."""
+        return self.isrf_matrices(pixel_wl, fwhm_nm)[0]
+
+    def isrf_matrices(self, pixel_wl: np.ndarray, fwhm_nm: float
+                      ) -> tuple[scipy.sparse.csr_matrix, scipy.sparse.csr_matrix]:
+        """The ISRF matrix and its derivative with respect to a common shift of the pixel
+        wavelengths (per nm; the weights stay normalised).
+        """
         sig = fwhm_nm / (2 * np.sqrt(2 * np.log(2)))
         pix = np.asarray(pixel_wl, np.float64)
         wl_sorted = self.wl[::-1]  # ascending
@@ -108,17 +115,27 @@ class BandForward:
         idx = lo[:, None] + np.arange(width)[None, :]
         inside = idx < hi[:, None]
         idx = np.minimum(idx, n_fine - 1)
-        w = np.exp(-0.5 * ((wl_sorted[idx] - pix[:, None]) / sig) ** 2) * inside
-        w = w * self._dl_sorted[idx]
+        u = (wl_sorted[idx] - pix[:, None]) / sig
+        w = np.exp(-0.5 * u * u) * inside * self._dl_sorted[idx]
         w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
-        cols = (n_fine - 1 - idx)[inside]  # back to the descending fine grid
-        rows = np.broadcast_to(np.arange(pix.size)[:, None], idx.shape)[inside]
-        return scipy.sparse.csr_matrix((w[inside], (rows, cols)), shape=(pix.size, n_fine))
+        du = u / sig  # d(log weight) / d(shift)
+        dw = w * (du - np.sum(w * du, axis=1, keepdims=True))
+        # CSR directly: each row's entries are contiguous; reversed, the columns of the
+        # descending fine grid ascend
+        cols = (n_fine - 1 - idx)[:, ::-1]
+        keep = inside[:, ::-1]
+        indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
+        out = []
+        for vals in (w, dw):
+            m = scipy.sparse.csr_matrix((vals[:, ::-1][keep], cols[keep], indptr),
+                                        shape=(pix.size, n_fine))
+            m.has_sorted_indices = True
+            out.append(m)
+        return out[0], out[1]
 
-    def radiance(self, state: State, sza_deg: float, vza_deg: float,
-                 isrf: scipy.sparse.csr_matrix,
-                 jacobian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-        """Pixel radiance (W m-2 sr-1 nm-1) and Jacobian (pixels, n_state)."""
+    def fine(self, state: State, sza_deg: float, vza_deg: float,
+             jacobian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Monochromatic radiance on the fine grid and its Jacobian (fine grid, n_state)."""
         mu0, mu = np.cos(np.deg2rad(sza_deg)), np.cos(np.deg2rad(vza_deg))
         t_down = np.zeros(self.nu.size)
         t_up = np.zeros(self.nu.size)
@@ -132,16 +149,21 @@ class BandForward:
         sun = self.solar * mu0 / np.pi * two_way
         refl = sun * rho
         fl = state.sif * self.fluor * e_up
-        y = isrf @ (refl + fl)
         if not jacobian:
-            return y, None
+            return refl + fl, None
         cols = []
         for g in self.gases:
             cols.append(-refl * (self.tau_down[g] / mu0 + self.tau_up[g] / mu)
                         - fl * self.tau_up[g] / mu)
         cols += [sun, sun * self.x, sun * self.x**2, self.fluor * e_up]
-        k = isrf @ np.stack(cols, axis=1)
-        return y, np.asarray(k)
+        return refl + fl, np.stack(cols, axis=1)
+
+    def radiance(self, state: State, sza_deg: float, vza_deg: float,
+                 isrf: scipy.sparse.csr_matrix,
+                 jacobian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Pixel radiance (W m-2 sr-1 nm-1) and Jacobian (pixels, n_state)."""
+        f, k = self.fine(state, sza_deg, vza_deg, jacobian)
+        return isrf @ f, (None if k is None else np.asarray(isrf @ k))
 
 
 @lru_cache(maxsize=8)

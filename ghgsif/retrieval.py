@@ -107,14 +107,14 @@ def o2a_sounding(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good:
 
 
 def swir_sounding(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good: np.ndarray,
-                  wl_nm: np.ndarray, fwhm_nm: float, sza_deg: float, vza_deg: float,
-                  shift_step_nm: float = 2e-4) -> OEResult:
+                  wl_nm: np.ndarray, fwhm_nm: float, sza_deg: float,
+                  vza_deg: float) -> OEResult:
     """SWIR retrieval of one sounding: gas column scales, reflectance and wavelength shift.
 
     State: the band's gas scales (CO2, CH4, H2O), the quadratic reflectance, and the shift
     (nm) of the pixel wavelengths (the SWIR bands are registered in the same fit as the
     gases, on their absorption lines); the ISRF matrix is rebuilt at each shifted scale
-    and the shift's Jacobian is a central difference of ``shift_step_nm``.
+    and the shift's Jacobian is the derivative of the ISRF weights with the shift.
     """
     use = good & np.isfinite(radiance) & (noise > 0) & (wl_nm > fw.lo_nm) & (wl_nm < fw.hi_nm)
     wl = wl_nm[use]
@@ -129,23 +129,22 @@ def swir_sounding(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good
     a0 = float(np.median(y[top] / cont[top]))
     xa = np.array([1.0] * n + [a0, 0.0, 0.0, 0.0])
     sa = np.diag([0.5**2] * n + [1.0, 1.0, 1.0, 0.02**2])  # shift prior: 0.02 nm
-    cache: dict[float, object] = {}
+    cache: dict[float, tuple[object, object]] = {}
 
-    def matrix(shift: float) -> object:
+    def matrices(shift: float) -> tuple[object, object]:
         key = round(shift, 9)
         if key not in cache:
-            cache[key] = fw.isrf_matrix(wl + shift, fwhm_nm)
+            cache.clear()
+            cache[key] = fw.isrf_matrices(wl + shift, fwhm_nm)
         return cache[key]
 
     def forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         st = State.from_vector(np.concatenate([x[:-1], [0.0]]), fw.gases)
-        f, k = fw.radiance(st, sza_deg, vza_deg, matrix(float(x[-1])))  # type: ignore[arg-type]
-        assert k is not None
-        fp, _ = fw.radiance(st, sza_deg, vza_deg, matrix(float(x[-1]) + shift_step_nm),  # type: ignore[arg-type]
-                            jacobian=False)
-        fm, _ = fw.radiance(st, sza_deg, vza_deg, matrix(float(x[-1]) - shift_step_nm),  # type: ignore[arg-type]
-                            jacobian=False)
-        k = np.column_stack([k[:, :-1], (fp - fm) / (2 * shift_step_nm)])
-        return f, k
+        fine, kf = fw.fine(st, sza_deg, vza_deg)  # the shift acts on the ISRF only
+        assert kf is not None
+        m0, dm = matrices(float(x[-1]))
+        f = m0 @ fine  # type: ignore[operator]
+        k = np.asarray(m0 @ kf[:, :-1])  # type: ignore[operator]
+        return f, np.column_stack([k, dm @ fine])  # type: ignore[operator]
 
     return optimal_estimation(forward, y, noise[use], xa, sa)
