@@ -102,8 +102,10 @@ class BandForward:
 
     def isrf_matrices(self, pixel_wl: np.ndarray, fwhm_nm: float
                       ) -> tuple[scipy.sparse.csr_matrix, scipy.sparse.csr_matrix]:
-        """The ISRF matrix and its derivative with respect to a common shift of the pixel
-        wavelengths (per nm; the weights stay normalised).
+        """The ISRF matrix and its derivative with respect to a shift of the pixels.
+
+        The derivative is per nm of a common shift of the pixel wavelengths, with the
+        weights kept normalised.
         """
         sig = fwhm_nm / (2 * np.sqrt(2 * np.log(2)))
         pix = np.asarray(pixel_wl, np.float64)
