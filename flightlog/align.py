@@ -27,6 +27,7 @@ from flightlog.geolocate import (
     intersect,
     local_angles,
     pushbroom_directions,
+    pushbroom_edges,
     sun_ecef,
 )
 from flightlog.ingest import StreamReader, stream_position
@@ -92,6 +93,10 @@ class SpectrometerBand:
     solar_zenith: np.ndarray
     solar_azimuth: np.ndarray
     valid: np.ndarray
+    #: (frames, pixels, 4) footprint corners: the pixel's left and right edges at the
+    #: start and the end of integration (left-start, right-start, right-end, left-end)
+    corner_latitude: np.ndarray | None = None
+    corner_longitude: np.ndarray | None = None
 
 
 @dataclass
@@ -313,10 +318,38 @@ def _align_ghgsif(al: Alignment, clock: ClockModel, x: np.ndarray, pos: np.ndarr
         sz, sa = local_angles(ground, sun[:, None, :])
         valid = valid_t[:, None] & np.isfinite(lat)
         name = names.get(int(band), f"band{int(band)}")
+        clat, clon = _corners(traj, t, t + h["integration_time_s"].astype(np.float64), lever,
+                              to_imu, n_pix, fov_deg, height_m, dem)
         al.ghgsif[name] = SpectrometerBand(
             int(band), name, h["frame_counter"].astype(np.int64), h["shutter"].astype(np.uint8),
             h["integration_time_s"].astype(np.float64), x[sel], t, np.rad2deg(lat),
-            np.rad2deg(lon), hgt, vz, va, sz, sa, valid)
+            np.rad2deg(lon), hgt, vz, va, sz, sa, valid, clat, clon)
+
+
+def _corners(traj: Trajectory, t0: np.ndarray, t1: np.ndarray, lever: np.ndarray,
+             to_imu: np.ndarray, n_pix: int, fov_deg: float, height_m: float,
+             dem: Dem | None) -> tuple[np.ndarray, np.ndarray]:
+    """Footprint corners (degrees): pixel edges at the start and end of integration.
+
+    The ICD gives the across-track field of view only; the along-track extent is the
+    motion during the integration (a zero along-track instantaneous field of view).
+    """
+    n = t0.size
+    lat = np.full((n, n_pix, 4), np.nan)
+    lon = np.full((n, n_pix, 4), np.nan)
+    for c, (tt, edge) in enumerate(((t0, 0.0), (t0, 1.0), (t1, 1.0), (t1, 0.0))):
+        st = traj.interpolate(tt)
+        pupil = st.position + st.body_to_ecef(lever)
+        los = pushbroom_edges(n_pix, fov_deg, edge) @ to_imu.T
+        dirs = np.stack([st.body_to_ecef(los[j]) for j in range(n_pix)], axis=1)
+        origin = np.repeat(pupil[:, None, :], n_pix, axis=1)
+        g = intersect(origin.reshape(-1, 3), dirs.reshape(-1, 3), height_m,
+                      dem).reshape(n, n_pix, 3)
+        la, lo, _ = ecef_to_geodetic(g)
+        ok = st.valid[:, None]
+        lat[..., c] = np.where(ok, np.rad2deg(la), np.nan)
+        lon[..., c] = np.where(ok, np.rad2deg(lo), np.nan)
+    return lat, lon
 
 
 def write_aligned(al: Alignment, path: str | os.PathLike[str]) -> Path:

@@ -218,7 +218,16 @@ def pushbroom_directions(n_pixels: int, fov_deg: float) -> np.ndarray:
     Pixel ``j`` looks ``(j + 0.5) / n * fov - fov / 2`` degrees from nadir, positive to
     the right (body +y); shape (n_pixels, 3).
     """
-    ang = np.deg2rad((np.arange(n_pixels) + 0.5) / n_pixels * fov_deg - fov_deg / 2)
+    return pushbroom_edges(n_pixels, fov_deg, 0.5)
+
+
+def pushbroom_edges(n_pixels: int, fov_deg: float, offset: float) -> np.ndarray:
+    """Body-frame unit lines of sight at ``offset`` of each pixel's width.
+
+    ``offset`` 0 is the left edge, 0.5 the centre, 1 the right edge; otherwise as
+    :func:`pushbroom_directions`.
+    """
+    ang = np.deg2rad((np.arange(n_pixels) + offset) / n_pixels * fov_deg - fov_deg / 2)
     return np.stack([np.zeros_like(ang), np.sin(ang), np.cos(ang)], axis=1)
 
 

@@ -19,7 +19,8 @@ attributes (software version, inputs with sha256, configuration):
   ``wavelength_shift_pixels`` and ``wavelength_squeeze``, per sounding ``latitude``,
   ``longitude``, ``solar_zenith``, ``viewing_zenith``.
 - ``<flight>_GHGSIF_L2.nc``: dimension ``sounding`` (frame counter and across-track pixel
-  as keys): ``time``, ``latitude``, ``longitude``, angles, ``sif_757``, ``sif_771``
+  as keys): ``time``, ``latitude``, ``longitude`` with their ``_bounds`` (footprint
+  corners, dimension ``corner``), angles, ``sif_757``, ``sif_771``
   (mW m-2 sr-1 nm-1, Fraunhofer windows) with ``_uncertainty`` and ``_chi2``;
   ``sif_757_o2a`` with its uncertainty from the O2-A band's optimal estimation
   (:mod:`ghgsif.retrieval`), the apparent and expected surface pressure (hPa),
@@ -53,7 +54,8 @@ from ghgsif.sif import retrieve_sif
 from ghgsif.wavelength import register_frame, registered
 from ghgsif.windows import SIF_WINDOWS
 
-_L2_VARS = ("frame_counter", "pixel", "time", "latitude", "longitude", "solar_zenith",
+_L2_VARS = ("frame_counter", "pixel", "time", "latitude", "longitude", "latitude_bounds",
+            "longitude_bounds", "solar_zenith",
             "viewing_zenith", "sif_757", "sif_757_uncertainty", "sif_757_chi2", "sif_771",
             "sif_771_uncertainty", "sif_771_chi2", "sif_757_o2a", "sif_757_o2a_uncertainty",
             "surface_pressure_apparent", "surface_pressure_expected", "cloud_delta_pressure",
@@ -265,6 +267,10 @@ def _sif_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray,
     for var, src in (("latitude", sb.latitude), ("longitude", sb.longitude),
                      ("solar_zenith", sb.solar_zenith), ("viewing_zenith", sb.view_zenith)):
         l2[var].append(src[rows].ravel())
+    for var, src in (("latitude_bounds", sb.corner_latitude),
+                     ("longitude_bounds", sb.corner_longitude)):
+        l2[var].append(np.full((n_f * n_x, 4), np.nan) if src is None
+                       else src[rows].reshape(-1, 4))
 
 
 def _heights_km(sb: Any, rows: np.ndarray, al: Alignment) -> tuple[float, float]:
@@ -407,10 +413,14 @@ def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]
         for key, val in attrs.items():
             nc.setncattr(key, val)
         nc.createDimension("sounding", data["time"].size)
+        nc.createDimension("corner", 4)
         for k, arr in data.items():
             dtype = {"frame_counter": "i8", "pixel": "i2", "quality_flag": "u1",
                      "cloud_flag": "u1"}.get(k, "f8")
-            var = nc.createVariable(k, dtype, ("sounding",), zlib=True)
+            dims = ("sounding", "corner") if k.endswith("_bounds") else ("sounding",)
+            if k.endswith("_bounds") and arr.ndim == 1:
+                arr = arr.reshape(-1, 4)
+            var = nc.createVariable(k, dtype, dims, zlib=True)
             var[:] = arr.astype(dtype)
             if k in units:
                 var.units = units[k]
@@ -433,6 +443,12 @@ def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]
                                         + (", CO2 proxy" if "proxy" in k else ""))
         nc["latitude"].standard_name = "latitude"
         nc["longitude"].standard_name = "longitude"
+        nc["latitude"].bounds = "latitude_bounds"
+        nc["longitude"].bounds = "longitude_bounds"
+        for k in ("latitude_bounds", "longitude_bounds"):
+            nc[k].units = nc[k.split("_")[0]].units
+            nc[k].comment = ("footprint corners: the pixel's left and right edges at the "
+                             "start and end of integration")
         nc["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
         q = nc["quality_flag"]
         q.flag_masks = np.array([1, 2, 4, 8, 16, 32], np.uint8)

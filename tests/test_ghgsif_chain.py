@@ -110,6 +110,19 @@ def test_products_are_cf_netcdf_with_provenance(chain):
             assert ds[name].dims == ("sounding",)
         assert ds["sif_757"].attrs["units"] == "mW m-2 sr-1 nm-1"
         assert np.all(np.abs(ds["latitude"].values - 35.0) < 0.1)
+        # footprint corners surround the centre; a pixel's across-track width is the
+        # altitude (3 km) times the tangent of its field of view (10 deg / 32 pixels)
+        assert ds["latitude"].attrs["bounds"] == "latitude_bounds"
+        lat, lon = ds["latitude"].values, ds["longitude"].values
+        lb, ob = ds["latitude_bounds"].values, ds["longitude_bounds"].values
+        assert np.all((lb.min(1) <= lat) & (lat <= lb.max(1)))
+        assert np.all((ob.min(1) <= lon) & (lon <= ob.max(1)))
+        m_lat = 6_371_000 * np.pi / 180
+        dy = (lb[:, 1] - lb[:, 0]) * m_lat
+        dx = (ob[:, 1] - ob[:, 0]) * m_lat * np.cos(np.deg2rad(lat))
+        nadir = np.isin(ds["pixel"].values, [15, 16])
+        width = np.median(np.hypot(dx, dy)[nadir])
+        assert width == pytest.approx(3000 * np.tan(np.deg2rad(10 / 32)), rel=0.1)
     with xr.open_dataset(r["l1b"], group="O2A") as ds:
         assert ds["radiance"].dims == ("frame", "pixel", "spectral")
         assert ds["radiance"].attrs["units"] == "W m-2 sr-1 nm-1"
