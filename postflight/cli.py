@@ -150,6 +150,40 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_config(args: argparse.Namespace) -> int:
+    from flightlog.provenance import atomic_output
+    from postflight.process import default_config_yaml
+
+    text = default_config_yaml()
+    if args.file in (None, "-"):
+        sys.stdout.write(text)
+        return EXIT_OK
+    with atomic_output(args.file) as tmp:
+        Path(tmp).write_text(text)
+    print(f"written: {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from postflight.process import process_dump
+    from sim.dump import simulate
+
+    out = Path(args.out)
+    dump = simulate("demo", out / "dump", seed=args.seed)
+    status, summary = _run_configured("demo", args, lambda cfg: process_dump(dump, out, cfg))
+    if status:
+        return status
+    print(f"demo flight simulated in {dump} and processed into {out}:")
+    products = [summary.get("gslc")]
+    products += list(summary.get("polarimetry", {}).values())
+    gs = summary.get("ghgsif") or {}
+    products += [gs.get("l1b"), gs.get("l2")]
+    for p in products:
+        if p:
+            print(f"  {p}")
+    return EXIT_OK
+
+
 def _cmd_show_versions(args: argparse.Namespace) -> int:
     import platform
     from importlib.metadata import PackageNotFoundError, version
@@ -254,6 +288,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a configuration key (repeatable; VALUE is YAML)")
     p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("demo", help="simulate the built-in demo flight and process it",
+                       description="Simulate the `demo` flight into OUT/dump and process it "
+                       "into OUT (GSLC, polarimetric products and quicklooks, spectrometer "
+                       "L1B and L2); prints where the products are.",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("out", nargs="?", default="demo-out", help="output directory "
+                   "(default demo-out)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--config", default=None, metavar="YAML", help="run configuration")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a configuration key (repeatable; VALUE is YAML)")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("config", help="write the default run configuration, commented",
+                       description="Write the default run configuration as YAML with every "
+                       "key and its meaning, to FILE (or stdout); edit it and pass it to "
+                       "`process --config`.")
+    p.add_argument("file", nargs="?", default=None, help="file to write (default stdout)")
+    p.set_defaults(func=_cmd_config)
 
     p = sub.add_parser("show-versions", help="print versions for bug reports")
     p.set_defaults(func=_cmd_show_versions)

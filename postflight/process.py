@@ -50,6 +50,34 @@ class ConfigError(ValueError):
     """An invalid run configuration; the message names the file and key."""
 
 
+def default_config_yaml() -> str:
+    """The default run configuration as YAML, every key commented with its meaning."""
+    lines = ["# postflight run configuration (defaults). Unknown keys are errors.",
+             "# Use with: postflight process DUMP OUT --config THIS_FILE", ""]
+
+    def emit(model: type[BaseModel], values: dict[str, Any], indent: int) -> None:
+        pad = "  " * indent
+        for name, info in model.model_fields.items():
+            value = values[name]
+            ann = info.annotation
+            sub = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+            if info.description:
+                lines.append(f"{pad}# {info.description}")
+            elif sub is not None and sub.__doc__:
+                lines.append(f"{pad}# {sub.__doc__.strip().splitlines()[0]}")
+            if sub is not None:
+                lines.append(f"{pad}{name}:")
+                emit(sub, value, indent + 1)
+            else:
+                text = yaml.safe_dump({name: value}, default_flow_style=True, width=1000)
+                lines.append(pad + text.strip().strip("{}"))
+        if indent == 0:
+            lines.append("")
+
+    emit(RunConfig, RunConfig().model_dump(mode="json"), 0)
+    return "\n".join(lines) + "\n"
+
+
 def load_config(path: str | os.PathLike[str] | None,
                 overrides: list[str] | None = None) -> RunConfig:
     """Load and validate a YAML run configuration, with ``KEY=VALUE`` overrides.
