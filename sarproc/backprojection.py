@@ -246,26 +246,7 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
 # loops unvectorised anyway) and phase rotation with accumulation (vectorised).
 
 _F = np.float32
-_S1, _S2, _S3 = _F(-1.6666654611e-1), _F(8.3321608736e-3), _F(-1.9515295891e-4)
-_C1, _C2, _C3 = _F(4.166664568298827e-2), _F(-1.388731625493765e-3), _F(2.443315711809948e-5)
-_DP1, _DP2, _DP3 = _F(1.5703125), _F(4.837512969970703125e-4), _F(7.54978995489188216e-8)
-_F2PI, _HALF, _ONE, _ZERO = _F(0.6366197723675814), _F(0.5), _F(1.0), _F(0.0)
-
-
-@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
-def _sincos32(x: np.float32) -> tuple[np.float32, np.float32]:
-    """Single-precision sine and cosine (Cephes sinf/cosf), branch-free, |x| < 1e4."""
-    q = np.floor(x * _F2PI + _HALF)
-    r = ((x - q * _DP1) - q * _DP2) - q * _DP3
-    z = r * r
-    s = r + r * z * (_S1 + z * (_S2 + z * _S3))
-    c = _ONE - _HALF * z + z * z * (_C1 + z * (_C2 + z * _C3))
-    k = q - _F(4.0) * np.floor(q * _F(0.25))
-    odd = k - _F(2.0) * np.floor(k * _HALF)
-    s1 = s * (_ONE - odd) + c * odd
-    c1 = c * (_ONE - odd) - s * odd
-    sgn = _ONE - _F(2.0) * _F(k >= _F(2.0))
-    return s1 * sgn, c1 * sgn
+_HALF, _ONE, _ZERO = _F(0.5), _F(1.0), _F(0.0)
 
 
 # minimax polynomials of sin(2 pi x) and cos(2 pi x) on [0, 1/4] (4e-9 absolute error)
@@ -320,6 +301,34 @@ def _sinc(x: np.float32) -> np.float32:
     v = _SINC[1] + z * v
     v = _SINC[0] + z * v
     return v * _F(z < _ONE)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def pulse_constants(win_table: np.ndarray, beam_az: float,
+                    beam_el: float) -> tuple[np.ndarray, bool, float, float]:
+    """What :func:`subtile_pulses` takes of the window and the antenna pattern.
+
+    The float32 window table, whether the window is rectangular (constant), and
+    ``ka = 0.886 / beam_az``, ``ke = 0.886 / beam_el`` (both 0 with no pattern).
+    """
+    use_beam = beam_az > 0.0
+    return (win_table.astype(np.float32), bool(np.all(win_table == win_table[0])),
+            0.886 / beam_az if use_beam else 0.0, 0.886 / beam_el if use_beam else 0.0)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def subtile_scratch(offset: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                 np.ndarray]:
+    """Scratch of :func:`subtile_pulses` for one sub-tile's offsets (n, 3).
+
+    ``work`` (7, n) with rows 0-3 filled by :func:`subtile_work`, ``kix`` (n) int32,
+    ``vab`` (2, n) complex64 and the zeroed accumulator ``acc`` (2, n) float32.
+    """
+    n_i = offset.shape[0]
+    work = np.empty((7, n_i), np.float32)
+    subtile_work(offset, work)
+    return (work, np.empty(n_i, np.int32), np.empty((2, n_i), np.complex64),
+            np.zeros((2, n_i), np.float32))
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -488,16 +497,9 @@ def backproject_tiles_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc
     line, with a rectangular window and no antenna pattern, skips the per-pixel weight.
     """
     n_t, n_i = offset.shape[0], offset.shape[1]
-    table = win_table.astype(np.float32)
-    rect = bool(np.all(win_table == win_table[0]))
-    ka = 0.886 / beam_az if beam_az > 0.0 else 0.0
-    ke = 0.886 / beam_el if beam_az > 0.0 else 0.0
+    table, rect, ka, ke = pulse_constants(win_table, beam_az, beam_el)
     for t in nb.prange(n_t):
-        work = np.empty((7, n_i), np.float32)
-        kix = np.empty(n_i, np.int32)
-        vab = np.empty((2, n_i), np.complex64)
-        acc = np.zeros((2, n_i), np.float32)
-        subtile_work(offset[t], work)
+        work, kix, vab, acc = subtile_scratch(offset[t])
         subtile_pulses(rc, tau0, fs_up, apc, vel, track, fc, centre[t], half_diag[t], 0,
                        rc.shape[0], sin_half, table, rect, axes, ka, ke, min_gain, work, kix,
                        vab, acc)

@@ -36,9 +36,10 @@ from sarproc.backprojection import (
     backproject_tiles_kernel,
     expansion_phase,
     merge_subtiles,
+    pulse_constants,
     subtile_pulses,
+    subtile_scratch,
     subtile_size,
-    subtile_work,
     subtiles,
 )
 from sarproc.windows import parse_window, window_weights
@@ -221,18 +222,11 @@ def ffbp_tiles_kernel(grids: np.ndarray, rho0: np.ndarray, alpha0: np.ndarray, d
     n_t, n_i = offset.shape[0], offset.shape[1]
     n_sub, n_r, n_a = grids.shape
     kcyc = 2.0 * fc / C_LIGHT
-    table = win_table.astype(np.float32)
-    rect = bool(np.all(win_table == win_table[0]))
-    ka = 0.886 / beam_az if beam_az > 0.0 else 0.0
-    ke = 0.886 / beam_el if beam_az > 0.0 else 0.0
+    table, rect, ka, ke = pulse_constants(win_table, beam_az, beam_el)
     for t in nb.prange(n_t):
-        work = np.empty((7, n_i), np.float32)
-        kix = np.empty(n_i, np.int32)
-        vab = np.empty((2, n_i), np.complex64)
-        acc = np.zeros((2, n_i), np.float32)
+        work, kix, vab, acc = subtile_scratch(offset[t])
         # per pixel: row and column bases, cubic weights (4 + 4), phase, weight, value (2)
         tap = np.empty((14, n_i), np.float32)
-        subtile_work(offset[t], work)
         ox, oy, oz, dd = work[0], work[1], work[2], work[3]
         h = half_diag[t]
         for j in range(n_sub):
