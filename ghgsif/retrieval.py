@@ -80,23 +80,38 @@ def optimal_estimation(forward: Callable[[np.ndarray], tuple[np.ndarray, np.ndar
     return OEResult(x, s_post, avk, chi2, n_iter, converged)
 
 
+def _usable(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good: np.ndarray,
+            wl_nm: np.ndarray) -> np.ndarray:
+    """Pixels a retrieval uses: good, finite, with noise, inside the band."""
+    return (good & np.isfinite(radiance) & (noise > 0) & (wl_nm > fw.lo_nm)
+            & (wl_nm < fw.hi_nm))
+
+
+def _prior(fw: BandForward, y: np.ndarray, isrf: object, sza_deg: float, vza_deg: float,
+           last_sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Prior state and covariance of the gas scales, reflectance and a last element.
+
+    Gas scales 1 +- 0.5; the reflectance's constant first guessed from the brightest tenth
+    of the pixels (measured over the radiance of a unit reflectance), its terms +- 1; the
+    last element (SIF or wavelength shift) 0 +- ``last_sigma``.
+    """
+    n = len(fw.gases)
+    cont, _ = fw.radiance(State({g: 1.0 for g in fw.gases}, (1.0, 0.0, 0.0), 0.0), sza_deg,
+                          vza_deg, isrf, jacobian=False)  # type: ignore[arg-type]
+    top = cont >= np.quantile(cont, 0.9)
+    a0 = float(np.median(y[top] / cont[top]))
+    return (np.array([1.0] * n + [a0, 0.0, 0.0, 0.0]),
+            np.diag([0.5**2] * n + [1.0, 1.0, 1.0, last_sigma**2]))
+
+
 def o2a_sounding(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good: np.ndarray,
                  wl_nm: np.ndarray, fwhm_nm: float, sza_deg: float,
                  vza_deg: float) -> OEResult:
     """O2-A retrieval of one sounding: O2 and H2O scales, reflectance, SIF (module doc)."""
-    use = good & np.isfinite(radiance) & (noise > 0) & (wl_nm > fw.lo_nm) & (wl_nm < fw.hi_nm)
+    use = _usable(fw, radiance, noise, good, wl_nm)
     isrf = fw.isrf_matrix(wl_nm[use], fwhm_nm)
     y = radiance[use]
-    # first guess of the reflectance from the brightest (continuum) pixels
-    _, k0 = fw.radiance(State({g: 1.0 for g in fw.gases}, (1.0, 0.0, 0.0), 0.0), sza_deg,
-                        vza_deg, isrf, jacobian=True)
-    assert k0 is not None
-    n = len(fw.gases)
-    cont = k0[:, n]
-    top = cont >= np.quantile(cont, 0.9)
-    a0 = float(np.median(y[top] / cont[top]))
-    xa = np.array([1.0] * n + [a0, 0.0, 0.0, 0.0])
-    sa = np.diag([0.5**2] * n + [1.0, 1.0, 1.0, 0.01**2])  # SIF prior: 10 mW sigma
+    xa, sa = _prior(fw, y, isrf, sza_deg, vza_deg, 0.01)  # SIF prior: 10 mW sigma
 
     def forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         f, k = fw.radiance(State.from_vector(x, fw.gases), sza_deg, vza_deg, isrf)
@@ -116,19 +131,9 @@ def swir_sounding(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good
     gases, on their absorption lines); the ISRF matrix is rebuilt at each shifted scale
     and the shift's Jacobian is the derivative of the ISRF weights with the shift.
     """
-    use = good & np.isfinite(radiance) & (noise > 0) & (wl_nm > fw.lo_nm) & (wl_nm < fw.hi_nm)
+    use = _usable(fw, radiance, noise, good, wl_nm)
     wl = wl_nm[use]
     y = radiance[use]
-    n = len(fw.gases)
-    isrf0 = fw.isrf_matrix(wl, fwhm_nm)
-    _, k0 = fw.radiance(State({g: 1.0 for g in fw.gases}, (1.0, 0.0, 0.0), 0.0), sza_deg,
-                        vza_deg, isrf0)
-    assert k0 is not None
-    cont = k0[:, n]
-    top = cont >= np.quantile(cont, 0.9)
-    a0 = float(np.median(y[top] / cont[top]))
-    xa = np.array([1.0] * n + [a0, 0.0, 0.0, 0.0])
-    sa = np.diag([0.5**2] * n + [1.0, 1.0, 1.0, 0.02**2])  # shift prior: 0.02 nm
     cache: dict[float, tuple[object, object]] = {}
 
     def matrices(shift: float) -> tuple[object, object]:
@@ -137,6 +142,8 @@ def swir_sounding(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good
             cache.clear()
             cache[key] = fw.isrf_matrices(wl + shift, fwhm_nm)
         return cache[key]
+
+    xa, sa = _prior(fw, y, matrices(0.0)[0], sza_deg, vza_deg, 0.02)  # shift: 0.02 nm
 
     def forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         st = State.from_vector(np.concatenate([x[:-1], [0.0]]), fw.gases)

@@ -10,8 +10,9 @@ gas's optical-depth spectrum ``tau_g`` (:func:`telluric_depth`), whose coefficie
 fitted (to first order, ``L = S P (1 - sum_g c_g tau_g)`` for weak lines).
 
 ``tau_g`` is the vertical optical depth of the packaged US Standard atmosphere in one
-effective layer (750 hPa, 260 K; Voigt profiles from the packaged HITRAN lists): only
-its spectral shape matters, its amount is fitted.
+effective layer (750 hPa, 260 K; the line parameters of :mod:`ghgsif.xsections`, Voigt
+profiles from scipy's Faddeeva function on the non-uniform wavenumbers of the solar
+model's wavelength grid): only its spectral shape matters, its amount is fitted.
 """
 
 from __future__ import annotations
@@ -23,13 +24,9 @@ import numpy as np
 from scipy.integrate import trapezoid
 from scipy.special import wofz
 
-from ghgsif.refdata import MOLECULAR_MASS, line_list, us_standard_atmosphere
-from ghgsif.solar import convolved_solar
-
-C2 = 1.4387769  # second radiation constant, cm K
-K_B = 1.380649e-23
-AMU = 1.66053906660e-27
-C_LIGHT = 299_792_458.0
+from ghgsif.refdata import line_list, us_standard_atmosphere
+from ghgsif.solar import band_group, convolved_solar
+from ghgsif.xsections import line_parameters
 
 
 @dataclass(frozen=True)
@@ -62,20 +59,13 @@ def telluric_depth(wl_nm: np.ndarray, molecule: int) -> np.ndarray:
     """Vertical optical depth of one gas on a vacuum-wavelength grid (module doc)."""
     wl = np.asarray(wl_nm, np.float64)
     nu = 1e7 / wl
-    group = "O2A" if wl.min() < 1000 else "SWIR"
+    group = band_group(float(wl.min()))
     lines = line_list(group, molecule, float(nu.min()) - 2.0, float(nu.max()) + 2.0)
     tau = np.zeros(wl.size)
     if lines.size == 0:
         return tau
-    t_ref = 296.0
-    # intensity at the effective temperature (rotational partition function ~ T^j)
-    j = 1.0 if molecule in (2, 7) else 1.5
-    s = (lines["sw"] * (t_ref / _T_EFF_K) ** j
-         * np.exp(-C2 * lines["elower"] * (1 / _T_EFF_K - 1 / t_ref)))
-    gam = lines["gamma_air"] * _P_EFF_ATM * (t_ref / _T_EFF_K) ** lines["n_air"]
-    nu0 = lines["nu"] + lines["delta_air"] * _P_EFF_ATM
-    mass = MOLECULAR_MASS[molecule] * AMU
-    sig_d = nu0 / C_LIGHT * np.sqrt(K_B * _T_EFF_K / mass)  # Doppler sigma, cm-1
+    nu0, s, gam, alpha = line_parameters(lines, molecule, _P_EFF_ATM, _T_EFF_K)
+    sig_d = alpha / np.sqrt(2 * np.log(2))  # Doppler sigma, cm-1
     col = _columns()[molecule]
     for k in range(0, lines.size, 256):
         sl = slice(k, k + 256)
