@@ -67,6 +67,11 @@ _XGAS_VARS = ("xco2", "xco2_uncertainty", "xco2_averaging_kernel", "xch4", "xch4
               "ch4_converged")
 
 
+#: Per-sounding geometry copied to the products: (product variable, SpectrometerBand field)
+_GEOMETRY = (("latitude", "latitude"), ("longitude", "longitude"),
+             ("solar_zenith", "solar_zenith"), ("viewing_zenith", "view_zenith"))
+
+
 def _frame_times(al: Alignment, name: str, counters: np.ndarray) -> np.ndarray:
     """Row of each frame counter in the alignment of band ``name`` (-1: not aligned)."""
     sb = al.ghgsif[name]
@@ -167,6 +172,9 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
     g.wavelength_registration = ("Fraunhofer windows " + ", ".join(
         f"{w.lo_nm}-{w.hi_nm} nm" for w in SIF_WINDOWS)) if o2a else (
         "none: calibration wavelengths (SWIR registration needs the absorption forward model)")
+    mid = cal.shape[1] // 2
+    fwhm = cal.isrf_fwhm_nm[:, mid]
+    disp = float(np.median(cal.wavelength_nm[:, mid + 1] - cal.wavelength_nm[:, mid]))
     n_done, n_dark, reg_rows = 0, int(dt.size), []
     pending: list[tuple[np.ndarray, ...]] = []
 
@@ -184,7 +192,6 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
                                         cal.read_noise, cal.electrons_per_count)
         good = flags == 0
         n_f = rad.shape[0]
-        fwhm = cal.isrf_fwhm_nm[:, cal.shape[1] // 2]
         shift_nm = np.zeros(n_f)
         squeeze = np.zeros(n_f)
         if o2a:
@@ -206,14 +213,10 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
         g["wavelength"][sl] = wl
         g["time"][sl] = t
         g["frame_counter"][sl] = fcs
-        mid = cal.shape[1] // 2
-        disp = float(np.median(cal.wavelength_nm[:, mid + 1] - cal.wavelength_nm[:, mid]))
         g["wavelength_shift_pixels"][sl] = shift_nm / disp
         g["wavelength_squeeze"][sl] = squeeze
-        for var, src in (("latitude", sb.latitude), ("longitude", sb.longitude),
-                         ("solar_zenith", sb.solar_zenith),
-                         ("viewing_zenith", sb.view_zenith)):
-            g[var][sl] = src[rows]
+        for var, field_name in _GEOMETRY:
+            g[var][sl] = getattr(sb, field_name)[rows]
         if o2a:
             _sif_soundings(rad, noise, good, flags, wl, fwhm, lo, hi, rows, fcs, sb, l2)
             _o2a_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al, l2,
@@ -264,9 +267,8 @@ def _sif_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray,
     l2["frame_counter"].append(np.repeat(fcs, n_x))
     l2["pixel"].append(np.tile(np.arange(n_x, dtype=np.int16), n_f))
     l2["time"].append(np.repeat(sb.gps_time[rows], n_x))
-    for var, src in (("latitude", sb.latitude), ("longitude", sb.longitude),
-                     ("solar_zenith", sb.solar_zenith), ("viewing_zenith", sb.view_zenith)):
-        l2[var].append(src[rows].ravel())
+    for var, field_name in _GEOMETRY:
+        l2[var].append(getattr(sb, field_name)[rows].ravel())
     for var, src in (("latitude_bounds", sb.corner_latitude),
                      ("longitude_bounds", sb.corner_longitude)):
         l2[var].append(np.full((n_f * n_x, 4), np.nan) if src is None
@@ -345,6 +347,19 @@ def _swir_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np
             out[key] = (r, fw)
 
 
+def _over_o2(r: Any, fw: Any, gas: str, s_o2: float, u_o2: float,
+             unit: float) -> tuple[float, float, float]:
+    """Column-averaged mole fraction of ``gas`` over the O2 dry-air column.
+
+    In ``1 / unit`` (ppm for ``1e6``), with its uncertainty and the scale's averaging
+    kernel.
+    """
+    j = fw.gases.index(gas)
+    x = r.x[j] / s_o2 * fw.layers.column_average(gas) * unit
+    return (float(x), float(x * np.hypot(r.uncertainty[j] / r.x[j], u_o2 / s_o2)),
+            float(r.averaging_kernel[j, j]))
+
+
 def _merge_xgas(l2: dict[str, list[np.ndarray]],
                 xgas: dict[str, dict[tuple[int, int], Any]]) -> dict[str, list[np.ndarray]]:
     """XCO2, XCH4 and the CO2 proxy per L2 sounding from the O2 and SWIR retrievals.
@@ -370,27 +385,22 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
         w = xgas["WCO2"].get(key)
         if w is not None:
             r, fw = w
-            j = fw.gases.index("CO2")
-            x = r.x[j] / s_o2 * fw.layers.column_average("CO2") * 1e6
-            vals["xco2"][i] = x
-            vals["xco2_uncertainty"][i] = x * np.hypot(r.uncertainty[j] / r.x[j], u_o2 / s_o2)
-            vals["xco2_averaging_kernel"][i] = r.averaging_kernel[j, j]
+            x, u, ak = _over_o2(r, fw, "CO2", s_o2, u_o2, 1e6)
+            vals["xco2"][i], vals["xco2_uncertainty"][i] = x, u
+            vals["xco2_averaging_kernel"][i] = ak
             vals["wco2_chi2"][i] = r.chi2
             vals["wco2_iterations"][i] = r.iterations
             vals["wco2_converged"][i] = float(r.converged)
         c = xgas["CH4"].get(key)
         if c is not None:
             r, fw = c
-            j = fw.gases.index("CH4")
-            prior = fw.layers.column_average("CH4") * 1e9
-            x = r.x[j] / s_o2 * prior
-            vals["xch4"][i] = x
-            vals["xch4_uncertainty"][i] = x * np.hypot(r.uncertainty[j] / r.x[j], u_o2 / s_o2)
-            vals["xch4_averaging_kernel"][i] = r.averaging_kernel[j, j]
+            x, u, ak = _over_o2(r, fw, "CH4", s_o2, u_o2, 1e9)
+            vals["xch4"][i], vals["xch4_uncertainty"][i] = x, u
+            vals["xch4_averaging_kernel"][i] = ak
             if w is not None:  # proxy: the CO2 column of the weak CO2 band as the light path
                 rw, fww = w
-                jc = fww.gases.index("CO2")
-                px_ = r.x[j] / rw.x[jc] * prior
+                j, jc = fw.gases.index("CH4"), fww.gases.index("CO2")
+                px_ = r.x[j] / rw.x[jc] * fw.layers.column_average("CH4") * 1e9
                 vals["xch4_proxy"][i] = px_
                 vals["xch4_proxy_uncertainty"][i] = px_ * np.hypot(
                     r.uncertainty[j] / r.x[j], rw.uncertainty[jc] / rw.x[jc])

@@ -199,6 +199,14 @@ def _cmd_show_versions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _config_arguments(p: argparse.ArgumentParser) -> None:
+    """The run-configuration options of the commands that process (``_run_configured``)."""
+    p.add_argument("--config", default=None, metavar="YAML", help="run configuration")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a configuration key, e.g. sar.grid.spacing_m=2 "
+                   "(repeatable; VALUE is YAML)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``postflight`` command."""
     from sim.catalog import SCENARIOS
@@ -265,10 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dump", help="dump directory (holds flight.json)")
     p.add_argument("out", help="output directory")
-    p.add_argument("--config", default=None, metavar="YAML", help="run configuration")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a configuration key, e.g. sar.grid.spacing_m=2 "
-                   "(repeatable; VALUE is YAML)")
+    _config_arguments(p)
     p.set_defaults(func=_cmd_process)
 
     p = sub.add_parser("calibrate", help="calibration file from a corner-reflector flight",
@@ -284,9 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reflectors", required=True, metavar="CSV",
                    help="reflector list: x_ecef,y_ecef,z_ecef,kind,rcs_m2 (header line "
                    "first; kind trihedral, dihedral0, dihedral45, ...)")
-    p.add_argument("--config", default=None, metavar="YAML", help="run configuration")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a configuration key (repeatable; VALUE is YAML)")
+    _config_arguments(p)
     p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("demo", help="simulate the built-in demo flight and process it",
@@ -297,9 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", nargs="?", default="demo-out", help="output directory "
                    "(default demo-out)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--config", default=None, metavar="YAML", help="run configuration")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a configuration key (repeatable; VALUE is YAML)")
+    _config_arguments(p)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("config", help="write the default run configuration, commented",

@@ -25,7 +25,13 @@ import numpy as np
 from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
 from flightlog.provenance import atomic_output
 from sarproc.gslc import GRIDS, frequency_name
-from sarproc.polcal import PolCal, canonical_matrix, estimate, observed_covariance
+from sarproc.polcal import (
+    PolCal,
+    canonical_matrix,
+    estimate,
+    observed_covariance,
+    observed_matrix,
+)
 from sarproc.quality import complex_at, point_target
 from sarproc.radiometry import point_rcs
 
@@ -87,6 +93,16 @@ def reflector_values(img: dict[str, np.ndarray], pixel: tuple[int, int], spacing
     return {p: complex_at(im, row, col, chip=chip, upsample=8) for p, im in img.items()}
 
 
+def _channels(v: dict[str, complex]) -> np.ndarray:
+    """A reflector's values as the vector ``[HH, HV, VH, VV]``."""
+    return np.array([v["HH"], v["HV"], v["VH"], v["VV"]])
+
+
+def _rcs_error_db(value: complex, range_m: float, radar_k: float, rcs_true: float) -> float:
+    """RCS read from a peak value through the radar equation, against the true RCS (dB)."""
+    return float(10 * np.log10(point_rcs(abs(value), range_m, range_m, radar_k) / rcs_true))
+
+
 def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k: float,
               apc: np.ndarray, track: np.ndarray, heading_deg: float,
               frequency: int = 0, chip: int = 32) -> dict[str, Any]:
@@ -114,11 +130,10 @@ def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k
         d = r.position - apc
         rng = float(np.linalg.norm(d - (d @ track) * track))
         vals = reflector_values(img, (i, j), spacing, heading_deg, chip)
-        rcs = {p: float(point_rcs(abs(v), rng, rng, radar_k)) for p, v in vals.items()}
         peaks.append(vals)
         measured.append({"kind": r.kind, "rcs_true_m2": r.rcs_m2, "range_m": rng,
-                         "rcs_db_error": {p: float(10 * np.log10(v / r.rcs_m2))
-                                          for p, v in rcs.items()}})
+                         "rcs_db_error": {p: _rcs_error_db(v, rng, radar_k, r.rcs_m2)
+                                          for p, v in vals.items()}})
     tri = [k for k, m in enumerate(measured) if m["kind"] == "trihedral"]
     if not tri:
         raise ValueError(f"{gslc}: no trihedral reflector inside the image")
@@ -133,8 +148,7 @@ def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k
         for k, m in enumerate(measured):
             shape = canonical_matrix(m["kind"])
             if shape is not None:
-                v = peaks[k]
-                targets.append((np.array([v["HH"], v["HV"], v["VH"], v["VV"]]), shape))
+                targets.append((_channels(peaks[k]), shape))
         cal = estimate(cov, targets)
         result["polcal"] = {"crosstalk": [[c.real, c.imag] for c in cal.crosstalk],
                             "imbalance": [cal.imbalance.real, cal.imbalance.imag],
@@ -144,14 +158,14 @@ def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k
     for k in tri:
         v = peaks[k]
         if cal is not None:
-            s = cal.correct(np.array([[v["HH"], v["VH"]], [v["HV"], v["VV"]]]))
+            s = cal.correct(observed_matrix(_channels(v)))
             co = {"HH": s[0, 0], "VV": s[1, 1]}
         else:
             co = {p: v[p] for p in ("HH", "VV") if p in v}
         m = measured[k]
         m["rcs_db_error_corrected"] = {
-            p: float(10 * np.log10(point_rcs(abs(x), m["range_m"], m["range_m"], radar_k)
-                                   / m["rcs_true_m2"])) for p, x in co.items()}
+            p: _rcs_error_db(x, m["range_m"], radar_k, m["rcs_true_m2"])
+            for p, x in co.items()}
         errs += list(m["rcs_db_error_corrected"].values())
     result["absolute_db"] = float(np.mean(errs))
     return result

@@ -82,7 +82,7 @@ def observed_covariance(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray,
     return (k @ k.conj().T) / max(k.shape[1], 1)
 
 
-def _matrices(o4: np.ndarray) -> np.ndarray:
+def observed_matrix(o4: np.ndarray) -> np.ndarray:
     """[HH, HV, VH, VV] (tx-rx names) -> 2 x 2 matrices [rx, tx]."""
     return np.array([[o4[0], o4[2]], [o4[1], o4[3]]])
 
@@ -125,7 +125,7 @@ def estimate(cov4: np.ndarray, targets: list[tuple[np.ndarray, np.ndarray]],
     target_weight : float
         Weight of the reflectors' conditions against the distributed ones.
     """
-    obs = [(_matrices(np.asarray(o, np.complex128)), np.asarray(m, np.complex128))
+    obs = [(observed_matrix(np.asarray(o, np.complex128)), np.asarray(m, np.complex128))
            for o, m in targets]
     tris = [o for o, m in obs if np.allclose(m, np.eye(2))]
     if not tris:
