@@ -382,31 +382,26 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
         if o2 is None:
             continue
         s_o2, u_o2 = o2[0], o2[1]
-        w = xgas["WCO2"].get(key)
-        if w is not None:
-            r, fw = w
-            x, u, ak = _over_o2(r, fw, "CO2", s_o2, u_o2, 1e6)
-            vals["xco2"][i], vals["xco2_uncertainty"][i] = x, u
-            vals["xco2_averaging_kernel"][i] = ak
-            vals["wco2_chi2"][i] = r.chi2
-            vals["wco2_iterations"][i] = r.iterations
-            vals["wco2_converged"][i] = float(r.converged)
-        c = xgas["CH4"].get(key)
-        if c is not None:
-            r, fw = c
-            x, u, ak = _over_o2(r, fw, "CH4", s_o2, u_o2, 1e9)
-            vals["xch4"][i], vals["xch4_uncertainty"][i] = x, u
-            vals["xch4_averaging_kernel"][i] = ak
-            if w is not None:  # proxy: the CO2 column of the weak CO2 band as the light path
-                rw, fww = w
-                j, jc = fw.gases.index("CH4"), fww.gases.index("CO2")
-                px_ = r.x[j] / rw.x[jc] * fw.layers.column_average("CH4") * 1e9
-                vals["xch4_proxy"][i] = px_
-                vals["xch4_proxy_uncertainty"][i] = px_ * np.hypot(
-                    r.uncertainty[j] / r.x[j], rw.uncertainty[jc] / rw.x[jc])
-            vals["ch4_chi2"][i] = r.chi2
-            vals["ch4_iterations"][i] = r.iterations
-            vals["ch4_converged"][i] = float(r.converged)
+        for band, gas, name, fit, unit in (("WCO2", "CO2", "xco2", "wco2", 1e6),
+                                           ("CH4", "CH4", "xch4", "ch4", 1e9)):
+            got = xgas[band].get(key)
+            if got is None:
+                continue
+            r, fw = got
+            x, u, ak = _over_o2(r, fw, gas, s_o2, u_o2, unit)
+            vals[name][i], vals[f"{name}_uncertainty"][i] = x, u
+            vals[f"{name}_averaging_kernel"][i] = ak
+            vals[f"{fit}_chi2"][i] = r.chi2
+            vals[f"{fit}_iterations"][i] = r.iterations
+            vals[f"{fit}_converged"][i] = float(r.converged)
+        w, c = xgas["WCO2"].get(key), xgas["CH4"].get(key)
+        if w is not None and c is not None:  # proxy: the weak CO2 band's CO2 as light path
+            (r, fw), (rw, fww) = c, w
+            j, jc = fw.gases.index("CH4"), fww.gases.index("CO2")
+            px_ = r.x[j] / rw.x[jc] * fw.layers.column_average("CH4") * 1e9
+            vals["xch4_proxy"][i] = px_
+            vals["xch4_proxy_uncertainty"][i] = px_ * np.hypot(
+                r.uncertainty[j] / r.x[j], rw.uncertainty[jc] / rw.x[jc])
     for k, v in vals.items():
         l2[k] = [v]
     return l2
