@@ -10,6 +10,7 @@ from benchmarks import (
     bench_ingest,
     bench_navigation,
     bench_polarimetry,
+    bench_postflight,
     bench_sar,
     bench_sim,
 )
@@ -17,7 +18,7 @@ from benchmarks.common import Result, machine_facts
 
 SUITES = {"ingest": bench_ingest.run, "navigation": bench_navigation.run,
           "sim": bench_sim.run, "sar": bench_sar.run, "polarimetry": bench_polarimetry.run,
-          "ghgsif": bench_ghgsif.run}
+          "ghgsif": bench_ghgsif.run, "postflight": bench_postflight.run}
 
 
 def table(results: list[Result]) -> str:

@@ -11,7 +11,7 @@ from flightlog.clockfit import ClockModel, ClockPiece, fit_clock
 from flightlog.descriptor import DescriptorError, FlightDescriptor, load_descriptor
 from flightlog.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from flightlog.geolocate import Dem, intersect, local_angles, sun_ecef
-from flightlog.ingest import PACKET_DTYPE, PacketTable, StreamReader, read_stream
+from flightlog.ingest import PACKET_DTYPE, LiveStream, PacketTable, StreamReader, read_stream
 from flightlog.nmea import read_nmea, write_nmea
 from flightlog.novatel import read_inspvaxa, write_inspvaxa
 from flightlog.packets import (
@@ -44,6 +44,7 @@ __all__ = [
     "Dem",
     "DescriptorError",
     "FlightDescriptor",
+    "LiveStream",
     "PACKET_DTYPE",
     "PacketTable",
     "SegmentWriter",

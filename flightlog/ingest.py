@@ -132,8 +132,8 @@ class StreamReader:
 
     Parameters
     ----------
-    directory : path-like
-        Folder of the segment files.
+    directory : path-like or None
+        Folder of the segment files (None: no files, as :class:`LiveStream` uses it).
     prefix : str
         Segment file-name prefix (``"SAR_"``).
     stream : str
@@ -155,12 +155,12 @@ class StreamReader:
     >>> reader.summary.crc_errors                                  # doctest: +SKIP
     """
 
-    def __init__(self, directory: str | os.PathLike[str], prefix: str, stream: str,
+    def __init__(self, directory: str | os.PathLike[str] | None, prefix: str, stream: str,
                  chunk_bytes: int = 16 << 20, reorder_window: int = 1024,
                  max_group_bytes: int = 256 << 20, max_anomaly_records: int = 100_000):
         if chunk_bytes < 4096:
             raise ValueError("chunk_bytes must be at least 4 KiB")
-        self.directory = Path(directory)
+        self.directory = Path(directory) if directory is not None else Path()
         self.prefix = prefix
         self.stream = stream
         self.known_apids = STREAM_APIDS.get(stream, frozenset())
@@ -169,7 +169,8 @@ class StreamReader:
         self.max_group_bytes = max_group_bytes
         self.summary = StreamSummary(stream)
         self.log = AnomalyLog(self.summary, max_anomaly_records)
-        present = list(iter_segment_numbers(self.directory, prefix))
+        present = [] if directory is None else list(iter_segment_numbers(self.directory,
+                                                                          prefix))
         self.segments = [_Segment(num, p, p.stat().st_size) for num, p in present]
         self.summary.segments = len(self.segments)
         self.summary.bytes = sum(s.size for s in self.segments)
@@ -482,6 +483,64 @@ class StreamReader:
             t = table.time
             self.summary.update_time(float(t.min()), float(t.max()))
         return table
+
+
+class LiveStream(StreamReader):
+    """Frame and validate a live byte stream as it arrives (``postflight ingest --follow``).
+
+    The same framing, CRC checks, sequence tracking and reassembly as
+    :class:`StreamReader`, fed by :meth:`feed` with whatever bytes the source delivered;
+    anomalies name the source (``label``) and the byte offset in the stream. Only the
+    packet cut at the end of the bytes so far is kept between calls.
+
+    Parameters
+    ----------
+    stream : str
+        Stream name (``"sar"`` or ``"ghgsif"``).
+    label : str
+        What the anomalies name as the file (the source, e.g. ``fifo:/tmp/sar``).
+    **kwargs
+        As for :class:`StreamReader` (``reorder_window``, ``max_group_bytes``, ...).
+    """
+
+    def __init__(self, stream: str, label: str, **kwargs: int) -> None:
+        super().__init__(None, label, stream, **kwargs)
+        self.label = label
+        self._read = True
+        self._buf = np.empty(0, np.uint8)
+        self._fill = 0
+        self._base = 0
+        self._run_ctx = (np.zeros(1, np.int64), np.zeros(1, np.int64), [])
+        self.summary.segments = 1
+
+    def segment_name(self, number: int) -> str:
+        """The source's label (a live stream has no segment files)."""
+        return self.label
+
+    def feed(self, data: bytes | bytearray | memoryview) -> dict[int, PacketTable]:
+        """Add bytes as they arrived; returns the packets completed by them, per APID."""
+        n = len(data)
+        if not n:
+            return {}
+        buf = np.empty(self._fill + n, np.uint8)
+        buf[: self._fill] = self._buf[: self._fill]
+        buf[self._fill:] = np.frombuffer(data, np.uint8)
+        self.summary.bytes += n
+        consumed, tables = self._frame(buf, buf.size, self._base, False, True)
+        self._buf, self._fill = buf[consumed:], buf.size - consumed
+        self._base += consumed
+        return tables
+
+    def finish(self) -> dict[int, PacketTable]:
+        """The source ended: frame what is left, close open gaps and groups."""
+        consumed, tables = self._frame(self._buf, self._fill, self._base, True, True)
+        self._flush_skip()
+        for apid, tracker in sorted(self._trackers.items()):
+            tracker.finish(self.log, self.stream, apid)
+        for apid, asm in sorted(self._assemblers.items()):
+            asm.finish(self.log, self.stream, apid)
+        self._buf, self._fill = np.empty(0, np.uint8), 0
+        return tables
 
 
 def read_stream(directory: str | os.PathLike[str], prefix: str, stream: str,

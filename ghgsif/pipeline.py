@@ -33,6 +33,7 @@ attributes (software version, inputs with sha256, configuration):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from ghgsif.config import GhgsifConfig
 from ghgsif.forward import band_forward
 from ghgsif.frames import iter_frames
 from ghgsif.l1b import to_radiance
-from ghgsif.retrieval import o2a_sounding, swir_sounding
+from ghgsif.retrieval import OEResult, o2a_sounding, swir_sounding
 from ghgsif.sif import retrieve_sif
 from ghgsif.wavelength import register_frame, registered
 from ghgsif.windows import SIF_WINDOWS
@@ -70,6 +71,13 @@ _XGAS_VARS = ("xco2", "xco2_uncertainty", "xco2_averaging_kernel", "xch4", "xch4
 #: Per-sounding geometry copied to the products: (product variable, SpectrometerBand field)
 _GEOMETRY = (("latitude", "latitude"), ("longitude", "longitude"),
              ("solar_zenith", "solar_zenith"), ("viewing_zenith", "view_zenith"))
+
+
+#: Chunk cache of each L1B variable written block by block (bytes).
+NC_CHUNK_CACHE = 1 << 20
+
+#: ``map_fn(fn, args) -> [fn(*a) for a in args]``, possibly on other processes.
+MapFn = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
 
 
 def _frame_times(al: Alignment, name: str, counters: np.ndarray) -> np.ndarray:
@@ -107,6 +115,7 @@ def _l1b_group(nc: netCDF4.Dataset, name: str, n_x: int, n_l: int) -> netCDF4.Gr
             "viewing_zenith": ("f4", ("frame", "pixel"), "degree")}
     for var, (dt, dims, units) in spec.items():
         v = g.createVariable(var, dt, dims, zlib=dt in ("f4", "u1"))
+        v.set_var_chunk_cache(size=NC_CHUNK_CACHE)  # not netCDF's 64 MB a variable
         v.units = units
     g["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
     g["wavelength"].long_name = "registered vacuum wavelength of the pixel centre"
@@ -118,13 +127,19 @@ def _l1b_group(nc: netCDF4.Dataset, name: str, n_x: int, n_l: int) -> netCDF4.Gr
 
 
 def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[str],
-                         al: Alignment, cfg: GhgsifConfig,
-                         attrs: dict[str, str]) -> dict[str, Any]:
+                         al: Alignment, cfg: GhgsifConfig, attrs: dict[str, str],
+                         map_fn: MapFn | None = None,
+                         progress: Callable[[int], Any] | None = None) -> dict[str, Any]:
     """Write the L1B and L2 products of a dump's spectrometer (module doc).
 
-    ``al`` is the dump's alignment; ``attrs`` the provenance attributes. Returns the
+    ``al`` is the dump's alignment; ``attrs`` the provenance attributes. ``map_fn(fn,
+    args)`` runs ``fn(*a)`` for every tuple of ``args`` and returns the results in order:
+    the retrievals go through it in chunks of soundings (:func:`soundings_chunk`), so a
+    caller can spread them over processes or machines; default here, one by one.
+    ``progress(n)`` is called with the scene frames of each block done. Returns the
     product paths and per-band statistics.
     """
+    map_fn = map_fn or _serial_map
     desc = load_descriptor(dump)
     if desc.ghgsif is None:
         raise ValueError(f"{desc.root / 'flight.json'}: no 'ghgsif' section")
@@ -144,7 +159,8 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
             for band in desc.ghgsif.bands:
                 if band.name not in al.ghgsif:
                     continue
-                stats[band.name] = _band(dump, band, al, cal_path, cfg, nc, l2, xgas)
+                stats[band.name] = _band(dump, band, al, cal_path, cfg, nc, l2, xgas,
+                                         map_fn, progress)
     with atomic_output(l2_path) as tmp:
         _write_l2(tmp, _merge_xgas(l2, xgas), attrs)
     return {"l1b": str(l1b_path), "l2": str(l2_path), "bands": stats}
@@ -152,7 +168,8 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
 
 def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path,
           cfg: GhgsifConfig, nc: netCDF4.Dataset, l2: dict[str, list[np.ndarray]],
-          xgas: dict[str, dict[tuple[int, int], Any]]) -> dict[str, Any]:
+          xgas: dict[str, dict[tuple[int, int], Any]], map_fn: MapFn,
+          progress: Callable[[int], Any] | None) -> dict[str, Any]:
     cal = read_band_calibration(cal_path, band.name)
     sb = al.ghgsif[band.name]
     lo, hi = float(band.range_nm[0]), float(band.range_nm[1])
@@ -220,11 +237,13 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
         if o2a:
             _sif_soundings(rad, noise, good, flags, wl, fwhm, lo, hi, rows, fcs, sb, l2)
             _o2a_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al, l2,
-                           xgas["o2"])
+                           xgas["o2"], map_fn)
         elif band.name in ("WCO2", "CH4") and cfg.xgas:
             _swir_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al,
-                            xgas["o2"], xgas[band.name], cfg.xgas_every, n_done)
+                            xgas["o2"], xgas[band.name], cfg.xgas_every, n_done, map_fn)
         n_done += n_f
+        if progress is not None:
+            progress(n_f)
 
     for blk in iter_frames(dump, band.id):
         rows = _frame_times(al, band.name, blk.headers["frame_counter"].astype(np.int64))
@@ -286,10 +305,36 @@ def _heights_km(sb: Any, rows: np.ndarray, al: Alignment) -> tuple[float, float]
     return round(ground_km, 2), round(aircraft_km, 1)
 
 
+def soundings_chunk(kind: str, lo: float, hi: float, aircraft_km: float, ground_km: float,
+                    items: list[tuple[Any, ...]]) -> list[OEResult]:
+    """Retrieve a chunk of soundings (a scale-out work unit; pure).
+
+    ``kind`` is ``"o2a"`` or ``"swir"``; each item holds a sounding's radiance, noise,
+    good-pixel mask, wavelengths, ISRF FWHM, solar and viewing zenith angles. The forward
+    model is built (once per process) from the band and the heights.
+    """
+    fw = band_forward(lo, hi, aircraft_km, ground_km)
+    fn = o2a_sounding if kind == "o2a" else swir_sounding
+    return [fn(fw, *it) for it in items]
+
+
+def _retrieve(map_fn: MapFn, kind: str, lo: float, hi: float, heights: tuple[float, float],
+              items: list[tuple[Any, ...]], chunk: int = 16) -> list[OEResult]:
+    """:func:`soundings_chunk` over ``items`` in chunks through ``map_fn``, in order."""
+    ground_km, aircraft_km = heights
+    args = [(kind, lo, hi, aircraft_km, ground_km, items[k:k + chunk])
+            for k in range(0, len(items), chunk)]
+    return [r for part in map_fn(soundings_chunk, args) for r in part]
+
+
+def _serial_map(fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any]:
+    return [fn(*a) for a in args]
+
+
 def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
                    fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray, fcs: np.ndarray,
                    sb: Any, al: Alignment, l2: dict[str, list[np.ndarray]],
-                   o2: dict[tuple[int, int], Any]) -> None:
+                   o2: dict[tuple[int, int], Any], map_fn: MapFn = _serial_map) -> None:
     """O2-A optimal estimation and cloud test of every sounding of a block."""
     n_f, n_x, _ = rad.shape
     ground_km, aircraft_km = _heights_km(sb, rows, al)
@@ -300,25 +345,24 @@ def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.
         "cloud_delta_pressure", "o2a_chi2", "o2a_brightness", "o2a_iterations")}
     cloud = np.zeros(n_f * n_x, np.uint8)
     q = np.zeros(n_f * n_x, np.uint8)
-    for f in range(n_f):
-        for x in range(n_x):
-            i = f * n_x + x
-            if not sb.valid[rows[f], x]:
-                continue
-            r = o2a_sounding(fw, rad[f, x], noise[f, x], good[f, x], wl[f, x],
-                             float(fwhm[x]), float(sb.solar_zenith[rows[f], x]),
-                             float(sb.view_zenith[rows[f], x]))
-            c = cloud_test(r, expected)
-            out["sif_757_o2a"][i] = r.x[-1] * 1e3
-            out["sif_757_o2a_uncertainty"][i] = r.uncertainty[-1] * 1e3
-            out["surface_pressure_apparent"][i] = c.apparent_pressure_hpa
-            out["cloud_delta_pressure"][i] = c.delta_pressure_hpa
-            out["o2a_chi2"][i] = c.chi2
-            out["o2a_brightness"][i] = c.brightness
-            out["o2a_iterations"][i] = r.iterations
-            cloud[i] = c.cloudy
-            q[i] = (16 if c.cloudy else 0) | (0 if r.converged else 32)
-            o2[(int(fcs[f]), x)] = (float(r.x[0]), float(r.uncertainty[0]), c.cloudy)
+    todo = [(f, x) for f in range(n_f) for x in range(n_x) if sb.valid[rows[f], x]]
+    results = _retrieve(map_fn, "o2a", lo, hi, (ground_km, aircraft_km), [
+        (rad[f, x], noise[f, x], good[f, x], wl[f, x], float(fwhm[x]),
+         float(sb.solar_zenith[rows[f], x]), float(sb.view_zenith[rows[f], x]))
+        for f, x in todo])
+    for (f, x), r in zip(todo, results, strict=True):
+        i = f * n_x + x
+        c = cloud_test(r, expected)
+        out["sif_757_o2a"][i] = r.x[-1] * 1e3
+        out["sif_757_o2a_uncertainty"][i] = r.uncertainty[-1] * 1e3
+        out["surface_pressure_apparent"][i] = c.apparent_pressure_hpa
+        out["cloud_delta_pressure"][i] = c.delta_pressure_hpa
+        out["o2a_chi2"][i] = c.chi2
+        out["o2a_brightness"][i] = c.brightness
+        out["o2a_iterations"][i] = r.iterations
+        cloud[i] = c.cloudy
+        q[i] = (16 if c.cloudy else 0) | (0 if r.converged else 32)
+        o2[(int(fcs[f]), x)] = (float(r.x[0]), float(r.uncertainty[0]), c.cloudy)
     for k, v in out.items():
         l2[k].append(v)
     l2["surface_pressure_expected"].append(np.full(n_f * n_x, expected))
@@ -329,22 +373,20 @@ def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.
 def _swir_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
                     fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray,
                     fcs: np.ndarray, sb: Any, al: Alignment, o2: dict[tuple[int, int], Any],
-                    out: dict[tuple[int, int], Any], every: int, first: int) -> None:
+                    out: dict[tuple[int, int], Any], every: int, first: int,
+                    map_fn: MapFn = _serial_map) -> None:
     """SWIR optimal estimation of the clear soundings of a block (every ``every`` frames)."""
     n_f, n_x, _ = rad.shape
     ground_km, aircraft_km = _heights_km(sb, rows, al)
     fw = band_forward(lo, hi, aircraft_km, ground_km)
-    for f in range(n_f):
-        if (first + f) % every:
-            continue
-        for x in range(n_x):
-            key = (int(fcs[f]), x)
-            if not sb.valid[rows[f], x] or key not in o2 or o2[key][2]:
-                continue
-            r = swir_sounding(fw, rad[f, x], noise[f, x], good[f, x], wl[f, x],
-                              float(fwhm[x]), float(sb.solar_zenith[rows[f], x]),
-                              float(sb.view_zenith[rows[f], x]))
-            out[key] = (r, fw)
+    todo = [(f, x) for f in range(n_f) if not (first + f) % every for x in range(n_x)
+            if sb.valid[rows[f], x] and (int(fcs[f]), x) in o2 and not o2[(int(fcs[f]), x)][2]]
+    results = _retrieve(map_fn, "swir", lo, hi, (ground_km, aircraft_km), [
+        (rad[f, x], noise[f, x], good[f, x], wl[f, x], float(fwhm[x]),
+         float(sb.solar_zenith[rows[f], x]), float(sb.view_zenith[rows[f], x]))
+        for f, x in todo])
+    for (f, x), r in zip(todo, results, strict=True):
+        out[(int(fcs[f]), x)] = (r, fw)
 
 
 def _over_o2(r: Any, fw: Any, gas: str, s_o2: float, u_o2: float,

@@ -18,8 +18,10 @@ tests hold the tables to direct line-by-line within 0.1 % in transmittance.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
 
 import numba as nb
 import numpy as np
@@ -174,7 +176,7 @@ class XsecTable:
         for ii, wp in _lagrange3(self.ln_p, float(np.log(p_hpa))):
             dt = t_k - float(self.t_standard(np.array(np.exp(self.ln_p[ii]))))
             for kk, wt in _lagrange3(self.t_offsets, dt):
-                out += (wp * wt) * self.xsec[gas][ii, kk]
+                out += (wp * wt) * self.xsec[gas][ii, kk].astype(np.float64)
         return np.exp(out) - TINY
 
 
@@ -195,9 +197,82 @@ def build_table(band_group: str, nu: np.ndarray, n_p: int = 36,
     return tab
 
 
-@lru_cache(maxsize=4)
+def cache_dir() -> Path | None:
+    """Folder of the on-disk table cache: ``$PISAR_L3_CACHE``, else ``~/.cache/pisar-l3``.
+
+    ``PISAR_L3_CACHE=off`` disables it.
+    """
+    env = os.environ.get("PISAR_L3_CACHE")
+    if env is not None:
+        return None if env.lower() in ("", "0", "off", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "pisar-l3"
+
+
+def _table_key(band_group: str, nu: np.ndarray) -> str:
+    from ghgsif.refdata import LINE_FILES, data_path
+
+    h = hashlib.sha256(f"{_TABLE_SCHEMA}:{band_group}:{nu.size}:{nu[0]!r}:{nu[-1]!r}".encode())
+    for mol in sorted(LINE_FILES[band_group]):
+        h.update(data_path("lines", LINE_FILES[band_group][mol]).read_bytes())
+    return h.hexdigest()[:24]
+
+
+#: Bump when the line-by-line physics or the table layout changes (invalidates caches).
+_TABLE_SCHEMA = 1
+
+
+class _CachedGases(dict):  # type: ignore[type-arg]
+    """The gases of a cached table, read from its file one at a time when used.
+
+    Only the gas last asked for stays in memory (the forward model takes one gas at a
+    time), which keeps a band's table to a single gas's share of memory.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def __missing__(self, gas: str) -> np.ndarray:
+        self.clear()
+        with np.load(self.path) as z:
+            arr = z[gas]
+        self[gas] = arr
+        return arr
+
+
 def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.004,
                margin_nm: float = 1.0) -> XsecTable:
-    """The table of a band (built once per process)."""
+    """The table of a band: built once, then read from the on-disk cache (:func:`cache_dir`).
+
+    The log cross-sections are kept in single precision (1e-7 relative), both when built
+    and when read back, so a run gives the same numbers with a cold or a warm cache. The
+    forward model (:class:`ghgsif.forward.BandForward`, cached) keeps only the optical
+    depths it needs, so the table itself is not held in memory.
+    """
     nu = np.arange(1e7 / (hi_nm + margin_nm), 1e7 / (lo_nm - margin_nm), step_cm)
-    return build_table(band_group, nu)
+    folder = cache_dir()
+    path = folder / f"xsec_{band_group}_{_table_key(band_group, nu)}.npz" if folder else None
+    if path is not None and path.is_file():
+        try:
+            with np.load(path) as z:
+                if not set(BAND_GASES[band_group]) <= set(z.files):
+                    raise KeyError(path)
+                return XsecTable(band_group, nu, z["ln_p"], z["t_offsets"],
+                                 _CachedGases(path))
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable cache entry: rebuild it
+    built = build_table(band_group, nu)
+    tab = XsecTable(band_group, nu, built.ln_p, built.t_offsets,
+                    {g: v.astype(np.float32) for g, v in built.xsec.items()})
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.part.npz")
+            arrays: dict[str, np.ndarray] = {"ln_p": tab.ln_p, "t_offsets": tab.t_offsets}
+            arrays.update(tab.xsec)
+            np.savez(tmp, **arrays)  # type: ignore[arg-type]
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only home: tables are rebuilt per process
+    return tab

@@ -47,6 +47,28 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_ANOMALIES if report["anomalies"] else EXIT_OK
 
 
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from postflight.follow import SourceError, follow
+
+    try:
+        summary = follow(args.follow, args.stream, args.out, every_s=args.every,
+                         idle_timeout_s=args.idle_timeout)
+    except SourceError as exc:
+        print(f"postflight ingest: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        json.dump(summary, sys.stdout, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(f"{args.follow}: {summary['bytes']} bytes, "
+              f"{sum(summary['packets'].values())} packets "
+              f"({', '.join(f'{k}: {v}' for k, v in summary['packets'].items())}); "
+              f"{summary['anomaly_count']} anomalies: {summary['crc_errors']} CRC errors, "
+              f"{summary['packets_lost']} packets lost, {summary['duplicates']} duplicates, "
+              f"{summary['bytes_skipped']} bytes skipped")
+    return EXIT_ANOMALIES if summary["anomaly_count"] else EXIT_OK
+
+
 def _cmd_align(args: argparse.Namespace) -> int:
     from flightlog.align import AlignmentError, align, write_aligned
     from flightlog.descriptor import DescriptorError
@@ -86,6 +108,18 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _megabytes(size: str) -> int:
+    """``2G``, ``800M``, ``1.5g`` or a plain number of MB, in MB."""
+    from postflight.process import ConfigError
+
+    text = size.strip().upper().removesuffix("B")
+    scale = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}.get(text[-1:], None)
+    try:
+        return int(float(text[:-1] if scale else text) * (scale or 1))
+    except ValueError:
+        raise ConfigError(f"--max-memory {size!r}: use a size such as 2G or 800M") from None
+
+
 def _run_configured(command: str, args: argparse.Namespace, job: Any,
                     unusable: tuple[type[BaseException], ...] = ()) -> tuple[int, Any]:
     """Load the run configuration, then ``job(cfg)``; unusable input gives exit status 2.
@@ -100,34 +134,63 @@ def _run_configured(command: str, args: argparse.Namespace, job: Any,
     caught: tuple[type[BaseException], ...] = (ConfigError, DescriptorError, AlignmentError,
                                                CalibrationError, *unusable)
     try:
-        cfg = load_config(args.config, args.set)
+        sets = list(args.set)
+        if getattr(args, "max_memory", None):
+            sets.append(f"max_memory_mb={_megabytes(args.max_memory)}")
+        cfg = load_config(args.config, sets)
         return EXIT_OK, job(cfg)
     except caught as exc:
         print(f"postflight {command}: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE, None
 
 
-def _cmd_process(args: argparse.Namespace) -> int:
+def _process(command: str, args: argparse.Namespace, dump: Any,
+             reflectors: Any = None) -> tuple[int, Any]:
+    """``process_dump`` with the scale-out and resume options; (status, summary)."""
     from postflight.process import process_dump
+    from postflight.runstate import RunLocked
+    from postflight.scaleout import Executor
 
-    status, summary = _run_configured("process", args,
-                                      lambda cfg: process_dump(args.dump, args.out, cfg))
+    def job(cfg: Any) -> Any:
+        with Executor(args.scheduler, args.workers) as ex:
+            return process_dump(dump, args.out, cfg, executor=ex, resume=not args.restart,
+                                reflectors=reflectors)
+
+    status, summary = _run_configured(command, args, job, (RunLocked,))
     if status:
-        return status
+        return status, None
+    steps = summary["steps"]
+    if steps["reused"]:
+        print(f"reused (up to date): {', '.join(steps['reused'])}")
+    anomalies = summary["report"] and json.loads(
+        Path(summary["report"]["json"]).read_text())["anomalies"]
+    for line in anomalies or []:
+        print(f"anomaly: {line}", file=sys.stderr)
+    return (EXIT_ANOMALIES if anomalies else EXIT_OK), summary
+
+
+def _print_products(summary: dict[str, Any]) -> None:
+    if "gslc" in summary:
+        print(f"GSLC: {summary['gslc']}")
+        for name, ch in summary["channels"].items():
+            print(f"  {name}: {ch['valid_pulses']} of {ch['pulses']} pulses focused, "
+                  f"{ch['missing_pulses']} missing, {ch['replica']} replica")
+        for name, path in summary.get("polarimetry", {}).items():
+            print(f"  {name}: {path}")
     gs = summary.get("ghgsif")
     if gs:
         print(f"spectrometer L1B: {gs['l1b']}")
-        print(f"spectrometer L2 (SIF): {gs['l2']}")
-    if "gslc" not in summary:
-        return EXIT_OK
-    print(f"GSLC: {summary['gslc']}")
-    for name, ch in summary["channels"].items():
-        print(f"  {name}: {ch['valid_pulses']} of {ch['pulses']} pulses focused, "
-              f"{ch['missing_pulses']} missing, {ch['replica']} replica")
-    al = summary["alignment"]
-    anomalies = any(al["stream_anomalies"].values()) or any(
-        v["invalid"] for v in al["sar"].values())
-    return EXIT_ANOMALIES if anomalies else EXIT_OK
+        print(f"spectrometer L2: {gs['l2']}")
+    rep = summary.get("report") or {}
+    if rep:
+        print(f"flight report: {rep['html']} (and {Path(rep['json']).name})")
+
+
+def _cmd_process(args: argparse.Namespace) -> int:
+    status, summary = _process("process", args, args.dump, args.reflectors)
+    if summary is not None:
+        _print_products(summary)
+    return status
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -165,23 +228,17 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from postflight.process import process_dump
     from sim.dump import simulate
 
     out = Path(args.out)
     dump = simulate("demo", out / "dump", seed=args.seed)
-    status, summary = _run_configured("demo", args, lambda cfg: process_dump(dump, out, cfg))
-    if status:
+    survey = dump / "truth" / "reflectors.csv"
+    status, summary = _process("demo", args, dump, survey if survey.is_file() else None)
+    if summary is None:
         return status
     print(f"demo flight simulated in {dump} and processed into {out}:")
-    products = [summary.get("gslc")]
-    products += list(summary.get("polarimetry", {}).values())
-    gs = summary.get("ghgsif") or {}
-    products += [gs.get("l1b"), gs.get("l2")]
-    for p in products:
-        if p:
-            print(f"  {p}")
-    return EXIT_OK
+    _print_products(summary)
+    return status
 
 
 def _cmd_show_versions(args: argparse.Namespace) -> int:
@@ -207,6 +264,23 @@ def _config_arguments(p: argparse.ArgumentParser) -> None:
                    "(repeatable; VALUE is YAML)")
 
 
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    """Scale-out and resume options of the commands that run the whole pipeline."""
+    _config_arguments(p)
+    p.add_argument("--scheduler", default="serial", metavar="WHERE",
+                   help="where the focusing tiles run: 'serial' (this process, Numba "
+                   "threads; default), 'local' (a dask LocalCluster of --workers processes) "
+                   "or a dask scheduler address such as tcp://host:8786")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes of --scheduler local (default: the cores)")
+    p.add_argument("--max-memory", default=None, metavar="SIZE",
+                   help="memory limit of the run, e.g. 2G or 800M: block sizes are cut to "
+                   "fit (same as --set max_memory_mb=MB)")
+    p.add_argument("--restart", action="store_true",
+                   help="redo every step (default: reuse products that are complete and "
+                   "up to date, as after an interrupted run)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``postflight`` command."""
     from sim.catalog import SCENARIOS
@@ -217,7 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"postflight {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log detail on stderr (repeat for debug)")
+                        help="more log detail on stderr (debug)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="only warnings and errors on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("inspect", help="summarise a dump: streams, packets, anomalies",
@@ -230,6 +306,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-mib", type=int, default=16, metavar="MIB",
                    help="read size in MiB (memory use is a small multiple; default 16)")
     p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser("ingest", help="validate a live packet stream as it arrives",
+                       description="Read a live recorder stream (hardware-in-the-loop or "
+                       "on board), frame and check every packet as it arrives (CRC, "
+                       "sequence counts, reassembly), log each anomaly as found, and keep a "
+                       "running summary (OUT/live_summary.json) and quicklook "
+                       "(OUT/live_quicklook.png) up to date. Ends when the source does.",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--follow", required=True, metavar="SOURCE",
+                   help="'-' (stdin), 'fifo:PATH', 'tcp://127.0.0.1:PORT' or "
+                   "'file:PATH' (a growing segment file)")
+    p.add_argument("--stream", default="sar", choices=("sar", "ghgsif"),
+                   help="which stream it carries (default sar)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="folder for the running summary and quicklook")
+    p.add_argument("--every", type=float, default=1.0, metavar="S",
+                   help="seconds between summary updates (default 1)")
+    p.add_argument("--idle-timeout", type=float, default=10.0, metavar="S",
+                   help="file: stop after this long without growth; tcp: give up "
+                   "connecting after this long (default 10)")
+    p.add_argument("--json", action="store_true", help="print the final summary as JSON")
+    p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("align", help="time-align pulses and frames with the navigation",
                        description="Fit the instrument clocks, map every SAR pulse and "
@@ -268,12 +366,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("process", help="process a dump into products (SAR: GSLC)",
                        description="Align DUMP, assemble L0, range-compress and focus every "
-                       "band and polarisation onto a map grid, and write "
-                       "OUT/<flight_id>_GSLC.h5 (NISAR GSLC layout).",
+                       "band and polarisation onto a map grid (OUT/<flight_id>_GSLC.h5, NISAR "
+                       "GSLC layout), make the polarimetric products and quicklooks, the "
+                       "spectrometer L1B and L2, and the flight report (OUT/report.html, "
+                       "OUT/report.json). Steps already done and up to date are reused, so "
+                       "an interrupted run is resumed by running it again. Logs go to "
+                       "stderr and, as JSON lines, to OUT/postflight.log.jsonl.",
                        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dump", help="dump directory (holds flight.json)")
     p.add_argument("out", help="output directory")
-    _config_arguments(p)
+    p.add_argument("--reflectors", default=None, metavar="CSV",
+                   help="surveyed corner reflectors (as for `calibrate`): their image "
+                   "quality goes into the flight report")
+    _run_arguments(p)
     p.set_defaults(func=_cmd_process)
 
     p = sub.add_parser("calibrate", help="calibration file from a corner-reflector flight",
@@ -300,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", nargs="?", default="demo-out", help="output directory "
                    "(default demo-out)")
     p.add_argument("--seed", type=int, default=0)
-    _config_arguments(p)
+    _run_arguments(p)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("config", help="write the default run configuration, commented",
@@ -322,8 +427,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
         return int(exc.code or 0)
-    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    level = logging.WARNING if args.quiet else (logging.DEBUG if args.verbose else logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S", stream=sys.stderr)
+    for handler in logging.root.handlers:  # the run's JSON log may lower logger levels
+        handler.setLevel(level)
+    for noisy in ("distributed", "numba", "fsspec", "asyncio", "tornado", "bokeh", "PIL"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_UNUSABLE

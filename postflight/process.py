@@ -9,9 +9,11 @@ when complete.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,16 +26,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from flightlog.align import align
 from flightlog.descriptor import FlightDescriptor, load_descriptor
 from flightlog.geolocate import Dem
-from flightlog.provenance import describe_inputs, provenance
+from flightlog.provenance import atomic_output, describe_inputs, provenance
 from ghgsif.config import GhgsifConfig
+from postflight.runlog import json_log, progress, step
+from postflight.runstate import RunState, step_key
+from postflight.scaleout import Executor
 from sarproc.backprojection import reference_track
 from sarproc.config import PolarimetryConfig, SarConfig
-from sarproc.focus import channel_geometry, compress_channel, focus_channel
-from sarproc.grid import MapGrid, swath_bounds
-from sarproc.gslc import GslcWriter
+from sarproc.focus import channel_geometry, compress_channel, grid_tiles
+from sarproc.grid import MapGrid, swath_bounds, track_heading_deg
+from sarproc.gslc import GRIDS, GslcWriter
 from sarproc.l0 import build_l0, channels, read_channel
 
 log = logging.getLogger("postflight.process")
+
+
+#: Memory of the interpreter, Numba, the HDF5 and netCDF libraries and the alignment
+#: (measured: 0.35 to 0.41 GB before any data block), outside the data blocks.
+BASELINE_MB = 400
 
 
 class RunConfig(BaseModel):
@@ -44,6 +54,41 @@ class RunConfig(BaseModel):
     sar: SarConfig = Field(default_factory=SarConfig)
     pol: PolarimetryConfig = Field(default_factory=PolarimetryConfig)
     ghgsif: GhgsifConfig = Field(default_factory=GhgsifConfig)
+    max_memory_mb: int | None = Field(None, ge=BASELINE_MB + 64, description="memory limit "
+                                      "of the run (MB); the block sizes are cut to fit it "
+                                      "(null: the configured block sizes)")
+
+    def block_budget(self) -> int | None:
+        """Bytes the data blocks of one step may take (``max_memory_mb`` less the baseline)."""
+        if self.max_memory_mb is None:
+            return None
+        return (self.max_memory_mb - BASELINE_MB) << 20
+
+    def fitted(self, echo_samples: int | None = None, grid_columns: int | None = None,
+               frame_pixels: int | None = None) -> RunConfig:
+        """The configuration with block sizes cut to :meth:`block_budget`.
+
+        A quarter of the budget goes to each of: the range-compression block
+        (``echo_samples`` complex samples a pulse, about four copies), the upsampled pulses
+        of a tile, the polarimetry row block (``grid_columns``) and the spectrometer frame
+        block (``frame_pixels`` a frame, about twelve float64 copies).
+        """
+        budget = self.block_budget()
+        if budget is None:
+            return self
+        part = budget // 4
+        sar, pol, gs = self.sar, self.pol, self.ghgsif
+        sar = sar.model_copy(update={"block_bytes": max(1 << 20, min(sar.block_bytes, part))})
+        if echo_samples:
+            sar = sar.model_copy(update={"block_pulses": max(16, min(
+                sar.block_pulses, part // (echo_samples * 8 * 4)))})
+        if grid_columns:
+            row = pol.looks[0] * grid_columns * 8 * 4 * 3 + grid_columns * 16 * 9 * 8
+            pol = pol.model_copy(update={"block_rows": max(1, min(pol.block_rows, part // row))})
+        if frame_pixels:
+            gs = gs.model_copy(update={"block_frames": max(1, min(
+                gs.block_frames, part // (frame_pixels * 8 * 12)))})
+        return self.model_copy(update={"sar": sar, "pol": pol, "ghgsif": gs})
 
 
 class ConfigError(ValueError):
@@ -148,6 +193,9 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
 
     assert desc.sar is not None
     made: dict[str, str] = {}
+    with h5py.File(gslc, "r") as f:
+        columns = int(f[f"{GRIDS}/frequencyA/xCoordinates"].shape[0])
+    config = config.fitted(grid_columns=columns)
     pc = config.pol
     cal = {}
     if config.sar.calibration_file:
@@ -166,48 +214,98 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
             mid = apc.shape[0] // 2
             k = band_radar_constant(band, desc.sar.antenna)
             stem = out / f"{desc.flight_id}_band{band.id}"
-            paths = polarimetric_products(
-                gslc, stem, k, band.bandwidth_hz, 299_792_458.0 / band.center_frequency_hz,
-                config.sar.model_dump(mode="json"), apc[mid], track[mid],
-                PolConfig((pc.looks[0], pc.looks[1]), pc.speckle_filter, pc.filter_size,
-                          (pc.percentiles[0], pc.percentiles[1]), pc.noise_subtraction,
-                          pc.noise_window),
-                provenance(inputs, config.model_dump(mode="json")), index, cal.get(band.id),
-                load_dem(config.sar.dem) if config.sar.dem else None)
+            with progress(None, f"polarimetry band {band.id}", "row") as bar:
+                paths = polarimetric_products(
+                    gslc, stem, k, band.bandwidth_hz, 299_792_458.0 / band.center_frequency_hz,
+                    config.sar.model_dump(mode="json"), apc[mid], track[mid],
+                    PolConfig((pc.looks[0], pc.looks[1]), pc.speckle_filter, pc.filter_size,
+                              (pc.percentiles[0], pc.percentiles[1]), pc.noise_subtraction,
+                              pc.noise_window),
+                    provenance(inputs, config.model_dump(mode="json")), index,
+                    cal.get(band.id), load_dem(config.sar.dem) if config.sar.dem else None,
+                    pc.block_rows, bar.update)
             made.update({f"band{band.id}/{key}": str(v) for key, v in paths.items()})
     return made
 
 
-def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
-                 config: RunConfig) -> dict[str, Any]:
-    """Every chain the dump has: SAR (GSLC, polarimetry) and spectrometer (L1B, L2 SIF).
+def _file_digest(path: str | None) -> str | None:
+    """sha256 of an optional auxiliary file (calibration, DEM) for the step keys."""
+    if not path:
+        return None
+    from flightlog.provenance import sha256_file
 
-    One alignment serves both; returns the SAR summary with a ``ghgsif`` entry.
+    return sha256_file(path)
+
+
+def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
+                 config: RunConfig, executor: Executor | None = None,
+                 resume: bool = True, reflectors: str | os.PathLike[str] | None = None
+                 ) -> dict[str, Any]:
+    """Every chain the dump has: SAR (GSLC, polarimetry) and spectrometer (L1B, L2).
+
+    One alignment serves both. Steps whose products are complete and current are reused
+    (:mod:`postflight.runstate`); the run ends with ``OUT/process_summary.json`` and the
+    flight report (``OUT/report.json``, ``OUT/report.html``). ``reflectors`` is an
+    optional corner-reflector list whose image quality the report shows. Returns the
+    summary.
     """
     from ghgsif.pipeline import process_spectrometer
+    from postflight.report import write_report
 
-    desc = load_descriptor(dump)
-    cfg = config.sar
-    dem = load_dem(cfg.dem) if cfg.dem else None
-    al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
-    summary: dict[str, Any] = {"flight_id": desc.flight_id}
-    if desc.sar is not None:
-        summary = process_sar(dump, out, config, al=al)
-    if desc.ghgsif is not None and config.ghgsif.enabled and al.ghgsif:
+    out = Path(out)
+    with RunState(out, resume) as state, json_log(out), contextlib.ExitStack() as stack:
+        if executor is None:
+            executor = stack.enter_context(Executor("serial"))
+        desc = load_descriptor(dump)
+        cfg = config.sar
+        dem = load_dem(cfg.dem) if cfg.dem else None
+        with step(log, "align", dump=str(dump)):
+            al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
         inputs = describe_inputs(al.inputs, desc.root)
-        summary["ghgsif"] = process_spectrometer(
-            dump, out, al, config.ghgsif, provenance(inputs, config.model_dump(mode="json")))
-        (Path(out) / "process_summary.json").write_text(
-            json.dumps(summary, indent=2, default=str))
+        summary: dict[str, Any] = {"flight_id": desc.flight_id, "dump": str(dump),
+                                   "alignment": al.report(), "inputs": inputs,
+                                   "scale_out": executor.description}
+        if desc.sar is not None:
+            summary.update(process_sar(dump, out, config, al=al, state=state,
+                                       executor=executor, inputs=inputs))
+        if desc.ghgsif is not None and config.ghgsif.enabled and al.ghgsif:
+            key = step_key("ghgsif", inputs, config.ghgsif.model_dump(mode="json"),
+                           config.max_memory_mb)
+            entry = state.done("ghgsif", key)
+            if entry is None:
+                from ghgsif.calibration import read_band_calibration
+
+                cal = desc.resolve(desc.ghgsif.calibration, "ghgsif.calibration")
+                pixels = max(int(np.prod(read_band_calibration(cal, b.name).shape))
+                             for b in desc.ghgsif.bands if b.name in al.ghgsif)
+                gs_cfg = config.fitted(frame_pixels=pixels)
+                frames = sum(int(np.sum(s.shutter == 0)) for s in al.ghgsif.values())
+                with step(log, "spectrometer L1B and L2",
+                          block_frames=gs_cfg.ghgsif.block_frames), progress(
+                        frames, "spectrometer", "frame") as bar:
+                    res = process_spectrometer(dump, out, al, gs_cfg.ghgsif, provenance(
+                        inputs, gs_cfg.model_dump(mode="json")), executor.map, bar.update)
+                entry = state.record("ghgsif", key, [res["l1b"], res["l2"]], res)
+            else:
+                log.info("spectrometer L1B and L2: up to date, reused")
+            summary["ghgsif"] = entry["summary"]
+        summary["steps"] = {"reused": state.reused, "made": state.made}
+        with atomic_output(out / "process_summary.json") as tmp:
+            tmp.write_text(json.dumps(summary, indent=2, default=str))
+        with step(log, "flight report"):
+            summary["report"] = {k: str(v) for k, v in write_report(
+                out, summary, config, reflectors).items()}
     return summary
 
 
 def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
-                config: RunConfig, progress: Any = None,
-                al: Any = None) -> dict[str, Any]:
+                config: RunConfig, al: Any = None, state: RunState | None = None,
+                executor: Executor | None = None,
+                inputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Run the SAR chain on a dump; returns a JSON-ready summary with the product paths.
 
-    ``al`` is the dump's alignment if already computed.
+    ``al`` is the dump's alignment if already computed, ``state`` the run's manifest
+    (steps up to date are reused), ``executor`` where the tiles run (default serial).
     """
     out = Path(out)
     work = out / "work"
@@ -217,17 +315,67 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
         raise ValueError(f"{desc.root / 'flight.json'}: no 'sar' section")
     cfg = config.sar
     dem = load_dem(cfg.dem) if cfg.dem else None
-    if al is None:
-        al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
-    l0_path = build_l0(dump, work / "l0.h5", al, bands=cfg.bands,
-                       polarisations=list(cfg.polarisations) if cfg.polarisations else None)
-    summary: dict[str, Any] = {"flight_id": desc.flight_id, "l0": str(l0_path),
-                               "alignment": al.report(), "channels": {}}
+    with contextlib.ExitStack() as stack:
+        if state is None:
+            state = stack.enter_context(RunState(out))
+        if executor is None:
+            executor = stack.enter_context(Executor("serial"))
+        if al is None:
+            with step(log, "align", dump=str(dump)):
+                al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
+        if inputs is None:
+            inputs = describe_inputs(al.inputs, desc.root)
+        chans = {"bands": cfg.bands, "polarisations": cfg.polarisations,
+                 "reference_height_m": cfg.reference_height_m, "dem": _file_digest(cfg.dem)}
+        l0_key = step_key("l0", inputs, chans)
+        l0_path = work / "l0.h5"
+        if state.done("l0", l0_key) is None:
+            with step(log, "L0 assembly"):
+                build_l0(dump, l0_path, al, bands=cfg.bands, polarisations=list(
+                    cfg.polarisations) if cfg.polarisations else None)
+            state.record("l0", l0_key, [l0_path], {"l0": str(l0_path)})
+        summary: dict[str, Any] = {"flight_id": desc.flight_id, "l0": str(l0_path),
+                                   "alignment": al.report()}
+        gslc_key = step_key("gslc", l0_key, cfg.model_dump(mode="json"),
+                            _file_digest(cfg.calibration_file), config.max_memory_mb)
+        entry = state.done("gslc", gslc_key)
+        if entry is None:
+            with step(log, "SAR focusing"):
+                res = _focus_gslc(dump, out, config, desc, al, l0_path, dem, inputs,
+                                  executor)
+            entry = state.record("gslc", gslc_key, [res["gslc"]], res)
+        else:
+            log.info("SAR focusing: %s up to date, reused", entry["summary"]["gslc"])
+        summary.update(entry["summary"])
+        if config.pol.enabled:
+            pol_key = step_key("polarimetry", gslc_key, config.pol.model_dump(mode="json"),
+                               config.max_memory_mb)
+            entry = state.done("polarimetry", pol_key)
+            if entry is None:
+                with step(log, "polarimetric products"):
+                    made = _polarimetry(Path(summary["gslc"]), out, desc, config, l0_path,
+                                        inputs)
+                entry = state.record("polarimetry", pol_key, list(made.values()), made)
+            else:
+                log.info("polarimetric products: up to date, reused")
+            summary["polarimetry"] = entry["summary"]
+    return summary
+
+
+def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
+                desc: FlightDescriptor, al: Any, l0_path: Path, dem: Dem | None,
+                inputs: list[dict[str, Any]], executor: Executor) -> dict[str, Any]:
+    """Range-compress and focus every channel of L0 into the GSLC; returns its summary."""
+    assert desc.sar is not None
     band_index = {b.id: i for i, b in enumerate(desc.sar.bands)}
+    summary: dict[str, Any] = {"channels": {}}
     with h5py.File(l0_path, "r") as l0:
         chans = channels(l0)
         if not chans:
             raise ValueError(f"{dump}: no SAR echoes of the requested bands/polarisations")
+        config = config.fitted(echo_samples=max(l0[f"band{b}/{p}/echo"].shape[1]
+                                                for b, p in chans))
+        cfg = config.sar
         grid = default_grid(l0, desc, cfg)
         times = np.concatenate([read_channel(l0, b, p).gps_time for b, p in chans])
         ident = {"flightId": desc.flight_id, "lookDirection": desc.sar.look_side,
@@ -238,42 +386,49 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                  "platform": desc.platform or ""}
         path = out / f"{desc.flight_id}_GSLC.h5"
         algorithms: dict[str, Any] = {}
-        with GslcWriter(path, grid, ident) as gw:
+        tiles = grid_tiles(grid, cfg.tile_px)
+        azimuth = ("fast factorised backprojection" if cfg.algorithm == "ffbp" else
+                   "exact time-domain backprojection") + ", moving antenna during two-way travel"
+        with GslcWriter(path, grid, ident) as gw, progress(
+                len(tiles) * len(chans), "focusing", "tile") as bar:
             for band_id in sorted({b for b, _ in chans}):
                 pols = [p for b, p in chans if b == band_id]
                 bd = next(b for b in desc.sar.bands if b.id == band_id)
-                gw.frequency(band_index[band_id], bd.center_frequency_hz, bd.bandwidth_hz,
-                             pols)
+                index = band_index[band_id]
+                gw.frequency(index, bd.center_frequency_hz, bd.bandwidth_hz, pols)
                 for pol in pols:
-                    with tempfile.TemporaryDirectory(dir=work) as tmpd, h5py.File(
-                            Path(tmpd) / "rc.h5", "w") as scratch:
-                        rc, kind = compress_channel(l0, desc, band_id, pol, cfg, scratch)
+                    scratch = Path(tempfile.mkdtemp(prefix=".rc-", dir=out / "work"))
+                    try:
+                        with h5py.File(scratch / "rc.h5", "w") as f:
+                            _, kind = compress_channel(l0, desc, band_id, pol, cfg, f)
                         geo = channel_geometry(l0, desc, band_id, pol, cfg.antenna_pattern)
-
-                        def put(rows: slice, cols: slice, tile: np.ndarray,
-                                i: int = band_index[band_id], p: str = pol) -> None:
-                            gw.write_tile(i, p, rows, cols, tile)
-
-                        tiles = focus_channel(rc, geo, grid, cfg, put, dem, progress)
+                        focused = 0
+                        for (rows, cols), tile in executor.focus(
+                                scratch / "rc.h5", geo, grid, tiles, cfg, dem, bar.update):
+                            gw.write_tile(index, pol, rows, cols, tile)
+                            focused += bool(np.any(tile))
+                    finally:
+                        shutil.rmtree(scratch, ignore_errors=True)
+                    log.info("band %d %s: %d of %d pulses focused on %d tiles", band_id, pol,
+                             geo.use.size, geo.l0.n_pulses, focused,
+                             extra={"band": band_id, "polarisation": pol})
                     algorithms[f"band{band_id}/{pol}"] = {
                         "range_compression": f"FFT matched filter, {kind} replica, "
                                              f"window {cfg.range_window}",
-                        "azimuth_compression": "exact time-domain backprojection, moving "
-                                               "antenna during two-way travel",
-                        "tiles_focused": tiles}
+                        "azimuth_compression": azimuth, "tiles_focused": focused}
                     summary["channels"][f"band{band_id}/{pol}"] = {
                         "pulses": geo.l0.n_pulses, "valid_pulses": int(geo.use.size),
                         "missing_pulses": int((~geo.l0.present).sum()), "replica": kind}
             params = {"sar": cfg.model_dump(mode="json"), "grid": grid.attrs()}
-            gw.processing(algorithms, params, describe_inputs(al.inputs, desc.root),
-                          provenance(describe_inputs(al.inputs, desc.root),
-                                     config.model_dump(mode="json")))
+            gw.processing(algorithms, params, inputs,
+                          provenance(inputs, config.model_dump(mode="json")))
+        ch = read_channel(l0, *chans[0])
+        apc = ch.position[ch.valid & ch.present]
+        mid = apc.shape[0] // 2
+        summary["track_heading_deg"] = track_heading_deg(apc[mid], reference_track(apc)[mid],
+                                                         grid.epsg)
     summary["gslc"] = str(path)
     summary["grid"] = grid.attrs()
-    if config.pol.enabled:
-        summary["polarimetry"] = _polarimetry(path, out, desc, config, l0_path,
-                                              describe_inputs(al.inputs, desc.root))
-    (out / "process_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
 

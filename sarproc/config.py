@@ -90,6 +90,8 @@ class PolarimetryConfig(_Strict):
                                     "from the HV - VH difference")
     noise_window: int = Field(15, ge=1, le=255, description="multilooked pixels averaged "
                               "(a square) for the noise estimate")
+    block_rows: int = Field(128, ge=1, le=1 << 20, description="multilooked rows processed "
+                            "at a time (memory: about 4 x 8 x looks x columns bytes a row)")
 
     @field_validator("looks")
     @classmethod

@@ -199,6 +199,20 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     return (out / (n_full * mean_w)).reshape(ny, nx)
 
 
+def grid_tiles(grid: MapGrid, tile_px: int) -> list[tuple[slice, slice]]:
+    """The tiles of ``grid``, ``tile_px`` on a side (the last ones smaller), row by row."""
+    return [(slice(r0, min(grid.ny, r0 + tile_px)), slice(c0, min(grid.nx, c0 + tile_px)))
+            for r0 in range(0, grid.ny, tile_px) for c0 in range(0, grid.nx, tile_px)]
+
+
+def focus_grid_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, grid: MapGrid,
+                    rows: slice, cols: slice, cfg: SarConfig,
+                    dem: Dem | None = None) -> np.ndarray:
+    """One tile ``grid[rows, cols]`` focused (complex64); a work unit of scale-out."""
+    pixels = grid.ecef(rows, cols, cfg.reference_height_m, dem)
+    return focus_tile(rc, geo, pixels, cfg).astype(np.complex64)
+
+
 def focus_channel(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, grid: MapGrid,
                   cfg: SarConfig, write: Callable[[slice, slice, np.ndarray], None],
                   dem: Dem | None = None,
@@ -207,16 +221,12 @@ def focus_channel(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, grid: Map
 
     Returns the number of tiles that received pulses.
     """
-    t = cfg.tile_px
     done = 0
-    for r0 in range(0, grid.ny, t):
-        for c0 in range(0, grid.nx, t):
-            rs, cs = slice(r0, min(grid.ny, r0 + t)), slice(c0, min(grid.nx, c0 + t))
-            pixels = grid.ecef(rs, cs, cfg.reference_height_m, dem)
-            tile = focus_tile(rc, geo, pixels, cfg)
-            if np.any(tile):
-                done += 1
-            write(rs, cs, tile.astype(np.complex64))
-            if progress is not None:
-                progress(1)
+    for rs, cs in grid_tiles(grid, cfg.tile_px):
+        tile = focus_grid_tile(rc, geo, grid, rs, cs, cfg, dem)
+        if np.any(tile):
+            done += 1
+        write(rs, cs, tile)
+        if progress is not None:
+            progress(1)
     return done

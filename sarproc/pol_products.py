@@ -22,6 +22,7 @@ provenance attributes it is given.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,157 +101,210 @@ def _geometry(x: np.ndarray, y: np.ndarray, epsg: int, height_m: float,
             np.sqrt(np.clip(1 - cos_loc**2, 1e-6, 1.0)))
 
 
+def _layer_specs() -> dict[str, tuple[str, str]]:
+    """NetCDF layers: name -> (units, long name)."""
+    specs = {"sigma0_HH": ("dB", "sigma0 HH"), "sigma0_HV": ("dB", "sigma0 HV (symmetrised)"),
+             "sigma0_VV": ("dB", "sigma0 VV")}
+    for kind in ("beta0", "gamma0"):
+        for k, pol in enumerate(("HH", "HV", "VV")):
+            specs[f"{kind}_{pol}"] = ("dB", f"{kind} {pol}{' (symmetrised)' if k == 1 else ''}")
+    specs.update({
+        "incidence_angle": ("degree", "local incidence angle (surface normal from the DEM or "
+                                      "the reference height)"),
+        "nesz": ("dB", "noise-equivalent sigma0 per channel, from HV - VH (subtracted from "
+                       "sigma0 when noise_subtraction is on)"),
+        "entropy": ("1", "Cloude-Pottier entropy"),
+        "anisotropy": ("1", "Cloude-Pottier anisotropy"),
+        "alpha": ("degree", "Cloude-Pottier mean alpha angle"),
+        "freeman_surface": ("1", "Freeman-Durden surface power (sigma0)"),
+        "freeman_double_bounce": ("1", "Freeman-Durden double-bounce power (sigma0)"),
+        "freeman_volume": ("1", "Freeman-Durden volume power (sigma0)")})
+    return specs
+
+
+def _db(v: np.ndarray) -> np.ndarray:
+    return 10 * np.log10(np.maximum(v, 1e-12))
+
+
 def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float,
                           bandwidth_hz: float, wavelength_m: float, sar_cfg: dict[str, Any],
                           apc: np.ndarray, track: np.ndarray, cfg: PolConfig,
                           provenance: dict[str, str], frequency: int = 0,
                           calibration: dict[str, Any] | None = None,
-                          dem: Dem | None = None) -> dict[str, Path]:
+                          dem: Dem | None = None, block_rows: int = 128,
+                          progress: Callable[[int], Any] | None = None) -> dict[str, Path]:
     """Write GCOV, netCDF and PNG products of one frequency of a GSLC (module doc).
 
     ``calibration`` is the band's entry of a calibration file
     (:func:`sarproc.calibration.load_calibration`): its cross-talk and imbalance are
     removed from the channels and its absolute correction from sigma0. With a ``dem``
     the local incidence (and the area it gives each pixel) comes from its slopes.
+
+    The GSLC is read ``block_rows`` multilooked rows at a time, with the rows the noise
+    window and the speckle filter need on either side, so memory is bounded by the block
+    (and the quicklooks' three channels of the multilooked grid). ``progress(n)`` is
+    called with the multilooked rows of each block done.
     """
     out_stem = Path(out_stem)
+    if cfg.speckle_filter not in ("boxcar", "refined_lee", "none"):
+        raise ValueError(f"unknown speckle filter {cfg.speckle_filter!r}")
     with h5py.File(gslc, "r") as f:
         g = f[f"{GRIDS}/{frequency_name(frequency)}"]
         pols = [p.decode() for p in g["listOfPolarizations"][()]]
         if sorted(pols) != ["HH", "HV", "VH", "VV"]:
             raise ValueError(f"{gslc}: polarimetric products need HH, HV, VH and VV, "
                              f"found {', '.join(pols)}")
-        hh, hv, vh, vv = (g[p][()] for p in ("HH", "HV", "VH", "VV"))
         x, y = g["xCoordinates"][()], g["yCoordinates"][()]
         epsg = int(g["projection"][()])
         spacing = float(g["xCoordinateSpacing"][()])
     absolute_db = 0.0
+    pc = None
     if calibration is not None:
         from sarproc.calibration import polcal_of
 
         absolute_db = float(calibration.get("absolute_db", 0.0))
         pc = polcal_of(calibration)
-        if pc is not None:  # O = [[HH, VH], [HV, VV]] (receive, transmit)
-            o = np.stack([np.stack([hh, vh], -1), np.stack([hv, vv], -1)], -2)
-            s = pc.correct(o)
-            hh, vh, hv, vv = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
     ly, lx = cfg.looks
-    c3 = covariance(hh, hv, vh, vv, (ly, lx))
-    noise = cross_pol_noise(hv, vh, (ly, lx), cfg.noise_window)
-    if cfg.noise_subtraction:
-        c3 = subtract_noise(c3, noise)
-    if cfg.speckle_filter == "boxcar":
-        c3 = boxcar(c3, cfg.filter_size)
-    elif cfg.speckle_filter == "refined_lee":
-        c3 = refined_lee(c3, looks=float(ly * lx))
-    elif cfg.speckle_filter != "none":
-        raise ValueError(f"unknown speckle filter {cfg.speckle_filter!r}")
-    ny, nx = c3.shape[:2]
+    ny, nx = y.size // ly, x.size // lx
     xm = x[: nx * lx].reshape(nx, lx).mean(axis=1)
     ym = y[: ny * ly].reshape(ny, ly).mean(axis=1)
-    r, _, sin_loc = _geometry(xm, ym, epsg, float(sar_cfg.get("reference_height_m", 0.0)),
-                              apc, track, dem)
-    cos_loc = np.sqrt(1 - sin_loc**2)
-    area = effective_area(sar_cfg["range_window"], sar_cfg["azimuth_window"], bandwidth_hz,
-                          sar_cfg["integration_angle_deg"], wavelength_m, sin_loc)
-    scale = 4 * np.pi * (r**2 / radar_k) ** 2 / area  # intensity -> sigma0
-    scale = scale * 10 ** (-absolute_db / 10)
-    c3s = c3 * scale[..., None, None]
-    nesz = noise * scale  # noise-equivalent sigma0
-    decomp = h_a_alpha(coherency(c3s))
-    fd = freeman_durden(c3s)
-    paths = {}
-    # GCOV
-    paths["gcov"] = out_stem.with_name(out_stem.name + "_GCOV.h5")
-    with atomic_output(paths["gcov"]) as tmp, h5py.File(tmp, "w") as h5:
+    h_filter = {"boxcar": cfg.filter_size // 2, "refined_lee": 3, "none": 0}[cfg.speckle_filter]
+    h_noise = cfg.noise_window // 2
+    paths = {"gcov": out_stem.with_name(out_stem.name + "_GCOV.h5"),
+             "netcdf": out_stem.with_name(out_stem.name + "_polsar.nc")}
+    specs = _layer_specs()
+    crs = CRS.from_epsg(epsg)
+    quick = {"pauli": np.zeros((ny, nx, 3), np.float32),
+             "hh_hv_vv": np.zeros((ny, nx, 3), np.float32)}
+    nesz_all = np.full((ny, nx), np.nan, np.float32)
+    with atomic_output(paths["gcov"]) as tmp_g, h5py.File(tmp_g, "w") as h5, \
+            atomic_output(paths["netcdf"]) as tmp_n, \
+            netCDF4.Dataset(tmp_n, "w", format="NETCDF4") as nc, h5py.File(gslc, "r") as f:
+        g = f[f"{GRIDS}/{frequency_name(frequency)}"]
         grp = h5.create_group(f"/science/LSAR/GCOV/grids/{frequency_name(frequency)}")
         for name, (a, b) in _TERMS.items():
-            v = c3s[..., a, b] if a != b else c3s[..., a, a].real
-            if name == "HVHV":
-                v = v / 2  # C3[1,1] is 2 <|HVs|^2>
-            elif name in ("HHHV", "HVVV"):
-                v = v / np.sqrt(2)
-            ds = grp.create_dataset(name, data=v.astype(np.complex64 if a != b else np.float32))
+            ds = grp.create_dataset(name, shape=(ny, nx),
+                                    dtype=np.complex64 if a != b else np.float32)
             ds.attrs["grid_mapping"] = "projection"
             ds.attrs["description"] = "sigma0-normalised covariance term (linear)"
+        nc_vars = _netcdf_layout(nc, provenance, xm, ym, crs, specs)
+        for m0 in range(0, ny, block_rows):
+            m1 = min(ny, m0 + block_rows)
+            e0, e1 = max(0, m0 - h_filter - h_noise), min(ny, m1 + h_filter + h_noise)
+            rows, cols = slice(e0 * ly, e1 * ly), slice(0, nx * lx)
+            hh, hv, vh, vv = (g[p][rows, cols] for p in ("HH", "HV", "VH", "VV"))
+            if pc is not None:  # O = [[HH, VH], [HV, VV]] (receive, transmit)
+                o = np.stack([np.stack([hh, vh], -1), np.stack([hv, vv], -1)], -2)
+                s = pc.correct(o)
+                hh, vh, hv, vv = s[..., 0, 0], s[..., 0, 1], s[..., 1, 0], s[..., 1, 1]
+            c3 = covariance(hh, hv, vh, vv, (ly, lx))
+            noise = cross_pol_noise(hv, vh, (ly, lx), cfg.noise_window)
+            del hh, hv, vh, vv
+            f0, f1 = max(0, m0 - h_filter) - e0, min(ny, m1 + h_filter) - e0
+            c3, noise = c3[f0:f1], noise[f0:f1]
+            if cfg.noise_subtraction:
+                c3 = subtract_noise(c3, noise)
+            if cfg.speckle_filter == "boxcar":
+                c3 = boxcar(c3, cfg.filter_size)
+            elif cfg.speckle_filter == "refined_lee":
+                c3 = refined_lee(c3, looks=float(ly * lx))
+            k0 = m0 - e0 - f0
+            c3, noise = c3[k0:k0 + m1 - m0], noise[k0:k0 + m1 - m0]
+            g0, g1 = max(0, m0 - 1), min(ny, m1 + 1)  # a row more: the same slopes
+            r, _, sin_loc = (v[m0 - g0:m0 - g0 + m1 - m0] for v in _geometry(
+                xm, ym[g0:g1], epsg, float(sar_cfg.get("reference_height_m", 0.0)), apc,
+                track, dem))
+            cos_loc = np.sqrt(1 - sin_loc**2)
+            area = effective_area(sar_cfg["range_window"], sar_cfg["azimuth_window"],
+                                  bandwidth_hz, sar_cfg["integration_angle_deg"], wavelength_m,
+                                  sin_loc)
+            scale = 4 * np.pi * (r**2 / radar_k) ** 2 / area  # intensity -> sigma0
+            scale = scale * 10 ** (-absolute_db / 10)
+            c3s = c3 * scale[..., None, None]
+            nesz = noise * scale  # noise-equivalent sigma0
+            nesz_all[m0:m1] = nesz
+            for name, (a, b) in _TERMS.items():
+                v = c3s[..., a, b] if a != b else c3s[..., a, a].real
+                if name == "HVHV":
+                    v = v / 2  # C3[1,1] is 2 <|HVs|^2>
+                elif name in ("HHHV", "HVVV"):
+                    v = v / np.sqrt(2)
+                grp[name][m0:m1] = v
+            decomp = h_a_alpha(coherency(c3s))
+            fd = freeman_durden(c3s)
+            diag = [c3s[..., k, k].real / (2 if k == 1 else 1) for k in range(3)]
+            layers = {"sigma0_HH": _db(diag[0]), "sigma0_HV": _db(diag[1]),
+                      "sigma0_VV": _db(diag[2]),
+                      **{f"{kind}_{pol}": _db(diag[k] / norm)
+                         for kind, norm in (("beta0", sin_loc), ("gamma0", cos_loc))
+                         for k, pol in enumerate(("HH", "HV", "VV"))},
+                      "incidence_angle": np.degrees(np.arcsin(sin_loc)), "nesz": _db(nesz),
+                      "entropy": decomp["entropy"], "anisotropy": decomp["anisotropy"],
+                      "alpha": decomp["alpha_deg"], "freeman_surface": fd["surface"],
+                      "freeman_double_bounce": fd["double_bounce"],
+                      "freeman_volume": fd["volume"]}
+            for name, data in layers.items():
+                nc_vars[name][m0:m1, :] = np.asarray(data, np.float32)
+            # composites from the multilooked, filtered matrices (amplitudes: rms over the
+            # looks)
+            quick["pauli"][m0:m1] = pauli_rgb_from_t3(coherency(c3))
+            quick["hh_hv_vv"][m0:m1] = np.sqrt(np.maximum(np.real(np.stack(
+                [c3[..., 0, 0], c3[..., 1, 1] / 2, c3[..., 2, 2]], axis=-1)), 0.0))
+            if progress is not None:
+                progress(m1 - m0)
         grp.create_dataset("xCoordinates", data=xm)
         grp.create_dataset("yCoordinates", data=ym)
         grp.create_dataset("xCoordinateSpacing", data=spacing * lx)
         grp.create_dataset("yCoordinateSpacing", data=-spacing * ly)
         proj = grp.create_dataset("projection", data=np.uint32(epsg))
-        for k, val in CRS.from_epsg(epsg).to_cf().items():
+        for k, val in crs.to_cf().items():
             proj.attrs[k] = val
         meta = h5.require_group("/science/LSAR/GCOV/metadata/processingInformation/parameters")
         meta.create_dataset("polarimetry", data=np.bytes_(json.dumps(cfg.__dict__)))
         meta.create_dataset("sar", data=np.bytes_(json.dumps(sar_cfg)))
         meta.create_dataset("calibration", data=np.bytes_(json.dumps(calibration or {})))
         meta.create_dataset("noiseEquivalentSigma0Median", data=float(
-            10 * np.log10(np.nanmedian(nesz))))
+            10 * np.log10(np.nanmedian(nesz_all))))
         h5.attrs.update(provenance)
-    # CF netCDF4
-    paths["netcdf"] = out_stem.with_name(out_stem.name + "_polsar.nc")
-    layers = {
-        "sigma0_HH": (10 * np.log10(np.maximum(c3s[..., 0, 0].real, 1e-12)), "dB",
-                      "sigma0 HH"),
-        "sigma0_HV": (10 * np.log10(np.maximum(c3s[..., 1, 1].real / 2, 1e-12)), "dB",
-                      "sigma0 HV (symmetrised)"),
-        "sigma0_VV": (10 * np.log10(np.maximum(c3s[..., 2, 2].real, 1e-12)), "dB",
-                      "sigma0 VV"),
-        **{f"{kind}_{pol}": (10 * np.log10(np.maximum(
-            c3s[..., k, k].real / (2 if k == 1 else 1) / norm, 1e-12)), "dB",
-            f"{kind} {pol}{' (symmetrised)' if k == 1 else ''}")
-           for kind, norm in (("beta0", sin_loc), ("gamma0", cos_loc))
-           for k, pol in enumerate(("HH", "HV", "VV"))},
-        "incidence_angle": (np.degrees(np.arcsin(sin_loc)), "degree",
-                            "local incidence angle (surface normal from the DEM or the "
-                            "reference height)"),
-        "nesz": (10 * np.log10(np.maximum(nesz, 1e-12)), "dB",
-                 "noise-equivalent sigma0 per channel, from HV - VH (subtracted from "
-                 "sigma0 when noise_subtraction is on)"),
-        "entropy": (decomp["entropy"], "1", "Cloude-Pottier entropy"),
-        "anisotropy": (decomp["anisotropy"], "1", "Cloude-Pottier anisotropy"),
-        "alpha": (decomp["alpha_deg"], "degree", "Cloude-Pottier mean alpha angle"),
-        "freeman_surface": (fd["surface"], "1", "Freeman-Durden surface power (sigma0)"),
-        "freeman_double_bounce": (fd["double_bounce"], "1",
-                                  "Freeman-Durden double-bounce power (sigma0)"),
-        "freeman_volume": (fd["volume"], "1", "Freeman-Durden volume power (sigma0)"),
-    }
-    with atomic_output(paths["netcdf"]) as tmp:
-        with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
-            nc.Conventions = "CF-1.8"
-            nc.title = "Pi-SAR-L3 polarimetric layers"
-            for k, val in provenance.items():
-                nc.setncattr(k, val)
-            nc.createDimension("y", ny)
-            nc.createDimension("x", nx)
-            crs = CRS.from_epsg(epsg)
-            vx = nc.createVariable("x", "f8", ("x",))
-            vx[:] = xm
-            vy = nc.createVariable("y", "f8", ("y",))
-            vy[:] = ym
-            for v, axis in ((vx, "x"), (vy, "y")):
-                v.units = "m"
-                v.standard_name = f"projection_{axis}_coordinate"
-                v.axis = axis.upper()
-            gm = nc.createVariable("crs", "i4")
-            for k, val in crs.to_cf().items():
-                gm.setncattr(k, val)
-            for name, (data, units, long_name) in layers.items():
-                var = nc.createVariable(name, "f4", ("y", "x"), zlib=True,
-                                        fill_value=np.float32(np.nan))
-                var[:] = np.asarray(data, np.float32)
-                var.units = units
-                var.long_name = long_name
-                var.grid_mapping = "crs"
-    # composites from the multilooked, filtered matrices (amplitudes: rms over the looks)
     corners = ((float(xm[0] - spacing * lx / 2), float(ym[0] + spacing * ly / 2)),
                (float(xm[-1] + spacing * lx / 2), float(ym[-1] - spacing * ly / 2)))
-    pauli = pauli_rgb_from_t3(coherency(c3))
-    diag = np.sqrt(np.maximum(np.real(np.stack([c3[..., 0, 0], c3[..., 1, 1] / 2,
-                                                 c3[..., 2, 2]], axis=-1)), 0.0))
-    for key, amp, title in (("pauli", pauli, "Pauli: R |HH-VV|, G 2|HV|, B |HH+VV|"),
-                            ("hh_hv_vv", diag, "R |HH|, G |HV|, B |VV|")):
+    for key, title in (("pauli", "Pauli: R |HH-VV|, G 2|HV|, B |HH+VV|"),
+                       ("hh_hv_vv", "R |HH|, G |HV|, B |VV|")):
+        amp = quick.pop(key)
         rgb = rgb8(amp[..., 0], amp[..., 1], amp[..., 2], cfg.percentiles)
         paths[key] = write_png(rgb, out_stem.with_name(f"{out_stem.name}_{key}.png"),
-                               spacing * lx, corners, title, CRS.from_epsg(epsg).name)
+                               spacing * lx, corners, title, crs.name)
     return paths
+
+
+def _netcdf_layout(nc: netCDF4.Dataset, provenance: dict[str, str], xm: np.ndarray,
+                   ym: np.ndarray, crs: CRS, specs: dict[str, tuple[str, str]]
+                   ) -> dict[str, Any]:
+    """Dimensions, coordinates, grid mapping and the (empty) layers of the netCDF file."""
+    nc.Conventions = "CF-1.8"
+    nc.title = "Pi-SAR-L3 polarimetric layers"
+    for k, val in provenance.items():
+        nc.setncattr(k, val)
+    nc.createDimension("y", ym.size)
+    nc.createDimension("x", xm.size)
+    vx = nc.createVariable("x", "f8", ("x",))
+    vx[:] = xm
+    vy = nc.createVariable("y", "f8", ("y",))
+    vy[:] = ym
+    for v, axis in ((vx, "x"), (vy, "y")):
+        v.units = "m"
+        v.standard_name = f"projection_{axis}_coordinate"
+        v.axis = axis.upper()
+    gm = nc.createVariable("crs", "i4")
+    for k, val in crs.to_cf().items():
+        gm.setncattr(k, val)
+    out = {}
+    for name, (units, long_name) in specs.items():
+        var = nc.createVariable(name, "f4", ("y", "x"), zlib=True,
+                                fill_value=np.float32(np.nan))
+        var.set_var_chunk_cache(size=1 << 20)  # written block by block: not 64 MB each
+        var.units = units
+        var.long_name = long_name
+        var.grid_mapping = "crs"
+        out[name] = var
+    return out

@@ -208,7 +208,7 @@ def _refined_lee_kernel(c: np.ndarray, span: np.ndarray, masks: np.ndarray, look
                     s = 0.0
                     for u in range(3):
                         for v in range(3):
-                            s += span[i - 3 + 3 * a + u, j - 3 + 3 * b + v]
+                            s += span[i - 3 + 2 * a + u, j - 3 + 2 * b + v]
                     blk[a, b] = s / 9.0
             # gradients of the block means in four directions
             g0 = abs(blk[0, 2] + blk[1, 2] + blk[2, 2] - blk[0, 0] - blk[1, 0] - blk[2, 0])

@@ -1,0 +1,257 @@
+"""The flight report: ``OUT/report.json`` and a self-contained ``OUT/report.html``.
+
+What a flight engineer reads first after a run: the dump's anomalies (stream faults,
+rejected clock pairs, navigation gaps and bad records, invalid pulses and footprints),
+the clock fits, the processed extents, the image quality of any surveyed corner
+reflectors (impulse response width, PSLR, ISLR, peak offset from the survey), the
+spectrometer retrievals' statistics, and every PNG quicklook in ``OUT`` embedded in the
+HTML (base64), so the file can be mailed on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from flightlog.provenance import atomic_output, software_version
+
+
+def anomalies(summary: dict[str, Any]) -> list[str]:
+    """One line per anomaly of the run's alignment report (empty when all was well)."""
+    rep = summary.get("alignment") or {}
+    out = [f"{name}: {n} stream anomal{'y' if n == 1 else 'ies'} (see `postflight inspect`)"
+           for name, n in (rep.get("stream_anomalies") or {}).items() if n]
+    for name, clock in (rep.get("clocks") or {}).items():
+        if clock.get("rejected"):
+            out.append(f"{name} clock: {len(clock['rejected'])} sync pair(s) rejected")
+        if len(clock.get("pieces", [])) > 1:
+            out.append(f"{name} clock: {len(clock['pieces'])} pieces (a clock jump or reset)")
+    nav = rep.get("navigation") or {}
+    if nav.get("gaps"):
+        out.append(f"navigation: {len(nav['gaps'])} gap(s) longer than {nav['max_gap_s']} s")
+    if nav.get("bad_records"):
+        out.append(f"navigation: {len(nav['bad_records'])} bad record(s)")
+    for key, v in (rep.get("sar") or {}).items():
+        if v.get("invalid"):
+            out.append(f"SAR {key}: {v['invalid']} of {v['pulses']} pulses without valid "
+                       "navigation or time")
+    for key, v in (rep.get("ghgsif") or {}).items():
+        if v.get("invalid_footprints"):
+            out.append(f"spectrometer {key}: {v['invalid_footprints']} of {v['frames']} frames "
+                       "without a valid footprint")
+    for key, ch in (summary.get("channels") or {}).items():
+        if ch.get("missing_pulses"):
+            out.append(f"SAR {key}: {ch['missing_pulses']} pulses missing from the stream")
+    return out
+
+
+def reflector_quality(gslc: str | os.PathLike[str], reflectors: str | os.PathLike[str],
+                      heading_deg: float, chip: int = 64) -> list[dict[str, Any]]:
+    """Impulse response of every surveyed reflector inside the GSLC (first band).
+
+    Each reflector is measured in HH and VV where present (the trihedral's channels):
+    widths, PSLR and ISLR of both cuts, and the peak's offset from the surveyed position.
+    ``heading_deg`` is the track's heading in the grid (the azimuth cut).
+    """
+    from sarproc.calibration import _pixel, read_reflectors
+    from sarproc.gslc import GRIDS
+
+    out = []
+    with h5py.File(gslc, "r") as h5:
+        g = h5[f"{GRIDS}/frequencyA"]
+        x, y = g["xCoordinates"][()], g["yCoordinates"][()]
+        epsg = int(g["projection"][()])
+        spacing = float(g["xCoordinateSpacing"][()])
+        for n, r in enumerate(read_reflectors(reflectors)):
+            i, j = _pixel(x, y, epsg, r.position)
+            h = chip // 2
+            if not (h <= i < y.size - h and h <= j < x.size - h):
+                continue
+            entry: dict[str, Any] = {"index": n, "kind": r.kind, "row": i, "col": j}
+            for pol in ("HH", "VV"):
+                if pol not in g:
+                    continue
+                img = g[pol][i - h: i + h, j - h: j + h]
+                if not np.all(np.isfinite(img)) or not np.any(img):
+                    continue
+                entry[pol] = _measure(img, spacing, heading_deg, r.position, x[j - h],
+                                      y[i - h], epsg)
+            if len(entry) > 4:
+                out.append(entry)
+    return out
+
+
+def _measure(img: np.ndarray, spacing: float, heading: float, pos: np.ndarray,
+             x0: float, y0: float, epsg: int) -> dict[str, Any]:
+    from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
+    from sarproc.quality import point_target
+
+    la, lo, _ = ecef_to_geodetic(pos)
+    px, py = pyproj_transformer(4326, epsg).transform(np.rad2deg(lo), np.rad2deg(la))
+    try:
+        q = point_target(img, spacing, heading, chip=img.shape[0] // 2, upsample=8,
+                         peak=(img.shape[0] // 2, img.shape[1] // 2))
+    except ValueError as exc:
+        return {"error": str(exc)}
+    east = x0 + q.peak_east_m
+    north = y0 + q.peak_north_m
+    return {"peak_db": float(20 * np.log10(max(q.peak_amplitude, 1e-30))),
+            "offset_east_m": float(east - px), "offset_north_m": float(north - py),
+            **{f"{cut}_{k}": float(getattr(getattr(q, cut), k)) for cut in ("azimuth", "range")
+               for k in ("irw_m", "pslr_db", "islr_db")}}
+
+
+def retrieval_statistics(l2: str | os.PathLike[str]) -> dict[str, Any]:
+    """Count, mean, standard deviation and median of every L2 retrieval; flag counts."""
+    import netCDF4
+
+    stats: dict[str, Any] = {}
+    with netCDF4.Dataset(l2) as nc:
+        n = nc.dimensions["sounding"].size if "sounding" in nc.dimensions else 0
+        stats["soundings"] = int(n)
+        for name in ("sif_757", "sif_771", "sif_757_o2a", "xco2", "xch4", "xch4_proxy",
+                     "cloud_delta_pressure"):
+            if name not in nc.variables:
+                continue
+            v = np.ma.filled(nc.variables[name][:].astype(np.float64), np.nan)
+            ok = np.isfinite(v)
+            stats[name] = {"valid": int(ok.sum()),
+                           "units": getattr(nc.variables[name], "units", ""),
+                           **({"mean": float(v[ok].mean()), "std": float(v[ok].std()),
+                               "median": float(np.median(v[ok]))} if ok.any() else {})}
+        for name in ("cloud_flag", "quality_flag"):
+            if name in nc.variables:
+                v = np.ma.filled(nc.variables[name][:], 0).astype(np.int64)
+                stats[name] = {str(k): int(c) for k, c in zip(*np.unique(v, return_counts=True),
+                                                               strict=True)}
+    return stats
+
+
+def build_report(out: Path, summary: dict[str, Any], config: Any,
+                 reflectors: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The report's content (JSON-ready)."""
+    rep: dict[str, Any] = {
+        "flight_id": summary.get("flight_id"), "dump": summary.get("dump"),
+        "software_version": software_version(), "anomalies": anomalies(summary),
+        "alignment": summary.get("alignment"), "inputs": summary.get("inputs"),
+        "steps": summary.get("steps"), "scale_out": summary.get("scale_out"),
+        "configuration": config.model_dump(mode="json")}
+    if "gslc" in summary:
+        rep["sar"] = {"gslc": summary["gslc"], "grid": summary.get("grid"),
+                      "channels": summary.get("channels"),
+                      "products": summary.get("polarimetry", {})}
+        if reflectors:
+            rep["sar"]["reflectors"] = reflector_quality(
+                summary["gslc"], reflectors, float(summary.get("track_heading_deg", 0.0)))
+    gs = summary.get("ghgsif")
+    if gs:
+        rep["spectrometer"] = {"l1b": gs["l1b"], "l2": gs["l2"], "bands": gs.get("bands"),
+                               "statistics": retrieval_statistics(gs["l2"])}
+    rep["quicklooks"] = sorted(str(p.relative_to(out)) for p in out.rglob("*.png")
+                               if "dump" not in p.relative_to(out).parts[:1])
+    return rep
+
+
+def _table(rows: list[list[Any]], head: list[str]) -> str:
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return f"<table><tr>{th}</tr>{body}</table>"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def render_html(rep: dict[str, Any], out: Path) -> str:
+    """The report as one self-contained HTML page (quicklooks inlined)."""
+    e = html.escape
+    parts = [f"<h1>Flight {e(str(rep['flight_id']))}</h1>",
+             f"<p>dump {e(str(rep['dump']))}; pisar-l3 {e(rep['software_version'])}; "
+             f"{e(str(rep.get('scale_out')))}</p>", "<h2>Anomalies</h2>"]
+    parts.append("<ul>" + "".join(f"<li>{e(a)}</li>" for a in rep["anomalies"]) + "</ul>"
+                 if rep["anomalies"] else "<p>none</p>")
+    al = rep.get("alignment") or {}
+    rows = []
+    for name, clock in (al.get("clocks") or {}).items():
+        for i, p in enumerate(clock.get("pieces", [])):
+            rows.append([name, i, p["n_pairs"], p["drift_ppm"], p["residual_rms_s"] * 1e6,
+                         p["residual_max_s"] * 1e6, len(clock.get("rejected", []))])
+    parts += ["<h2>Clock fits</h2>", _table(rows, ["stream", "piece", "pairs", "drift ppm",
+                                                  "rms us", "max us", "rejected pairs"])]
+    nav = al.get("navigation") or {}
+    if nav:
+        parts.append(f"<h2>Navigation</h2><p>{e(str(nav.get('source')))}: {nav.get('samples')} "
+                     f"samples, {len(nav.get('gaps', []))} gap(s), "
+                     f"{len(nav.get('bad_records', []))} bad record(s)</p>")
+        if nav.get("gaps"):
+            parts.append(_table([[g0, g1, g1 - g0] for g0, g1 in nav["gaps"][:50]],
+                                ["gap start (GPS s)", "end", "seconds"]))
+    sar = rep.get("sar")
+    if sar:
+        grid = sar.get("grid") or {}
+        parts.append("<h2>SAR</h2>" + f"<p>GSLC {e(sar['gslc'])}; grid EPSG "
+                     f"{grid.get('epsg')}, {grid.get('ny')} x {grid.get('nx')} px at "
+                     f"{grid.get('spacing_m')} m, bounds {e(str(grid.get('bounds')))}</p>")
+        parts.append(_table([[k, v["pulses"], v["valid_pulses"], v["missing_pulses"],
+                              v["replica"]] for k, v in (sar.get("channels") or {}).items()],
+                            ["channel", "pulses", "focused", "missing", "replica"]))
+        refl = sar.get("reflectors")
+        if refl:
+            rows = []
+            for r in refl:
+                for pol in ("HH", "VV"):
+                    q = r.get(pol)
+                    if q and "error" not in q:
+                        rows.append([r["index"], r["kind"], pol, q["peak_db"],
+                                     q["azimuth_irw_m"], q["range_irw_m"],
+                                     q["azimuth_pslr_db"], q["range_pslr_db"],
+                                     q["azimuth_islr_db"], q["range_islr_db"],
+                                     q["offset_east_m"], q["offset_north_m"]])
+            parts += ["<h3>Corner reflectors</h3>", _table(rows, [
+                "#", "kind", "pol", "peak dB", "az width m", "rg width m", "az PSLR dB",
+                "rg PSLR dB", "az ISLR dB", "rg ISLR dB", "east offset m",
+                "north offset m"])]
+    spec = rep.get("spectrometer")
+    if spec:
+        st = spec["statistics"]
+        rows = [[k, v.get("units", ""), v["valid"], v.get("mean"), v.get("std"),
+                 v.get("median")] for k, v in st.items() if isinstance(v, dict) and "valid" in v]
+        parts += ["<h2>Spectrometer</h2>", f"<p>L1B {e(spec['l1b'])}; L2 {e(spec['l2'])}; "
+                  f"{st.get('soundings')} soundings; cloud flag {st.get('cloud_flag')}; "
+                  f"quality flag {st.get('quality_flag')}</p>",
+                  _table(rows, ["retrieval", "units", "valid", "mean", "std", "median"])]
+    if rep["quicklooks"]:
+        parts.append("<h2>Quicklooks</h2>")
+        for q in rep["quicklooks"]:
+            data = base64.b64encode((out / q).read_bytes()).decode()
+            parts.append(f"<figure><img alt='{e(q)}' src='data:image/png;base64,{data}'>"
+                         f"<figcaption>{e(q)}</figcaption></figure>")
+    style = ("body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:"
+             "collapse}td,th{border:1px solid #999;padding:2px 6px;font-size:90%}"
+             "img{max-width:100%}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Flight "
+            f"{e(str(rep['flight_id']))}</title><style>{style}</style></head><body>"
+            + "\n".join(parts) + "</body></html>\n")
+
+
+def write_report(out: str | os.PathLike[str], summary: dict[str, Any], config: Any,
+                 reflectors: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Write ``OUT/report.json`` and ``OUT/report.html`` atomically; returns their paths."""
+    out = Path(out)
+    rep = build_report(out, summary, config, reflectors)
+    paths = {"json": out / "report.json", "html": out / "report.html"}
+    with atomic_output(paths["json"]) as tmp:
+        tmp.write_text(json.dumps(rep, indent=2, default=str))
+    with atomic_output(paths["html"]) as tmp:
+        tmp.write_text(render_html(rep, out))
+    return paths

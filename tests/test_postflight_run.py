@@ -1,0 +1,185 @@
+"""`postflight process` as a run: resume, kill-and-resume, scale-out, report and logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from postflight.cli import main
+from postflight.process import load_config, process_dump
+from postflight.runstate import MANIFEST
+
+# a quick but complete run: every product kind (GSLC, GCOV, polarimetric netCDF,
+# quicklooks, spectrometer L1B and L2 with XCO2 / XCH4 every fourth frame)
+FAST = ["sar.grid.spacing_m=2", "ghgsif.xgas_every=4"]
+VOLATILE = {"created_utc"}  # the only attribute that may differ between equal runs
+
+
+def _products(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.is_file() and p.suffix in (".h5", ".nc", ".png"))
+
+
+def _h5_content(path: Path) -> dict[str, object]:
+    """Every dataset (bytes) and attribute of an HDF5 / netCDF4 file, but the volatile."""
+    got: dict[str, object] = {}
+    with h5py.File(path, "r") as f:
+        def visit(name: str, obj: object) -> None:
+            if isinstance(obj, h5py.Dataset):
+                got[name] = obj[()].tobytes() if obj.shape != () else repr(obj[()])
+            for k, v in obj.attrs.items():  # type: ignore[attr-defined]
+                if k not in VOLATILE and not k.startswith("_Netcdf4"):
+                    got[f"{name}@{k}"] = repr(v)
+        visit("/", f)
+        f.visititems(visit)
+    return got
+
+
+def assert_same_products(a: Path, b: Path) -> None:
+    pa, pb = _products(a), _products(b)
+    assert [p.name for p in pa] == [p.name for p in pb]
+    for x, y in zip(pa, pb, strict=True):
+        if x.suffix == ".png":
+            assert x.read_bytes() == y.read_bytes(), x.name
+        else:
+            cx, cy = _h5_content(x), _h5_content(y)
+            assert cx.keys() == cy.keys(), x.name
+            diff = [k for k in cx if cx[k] != cy[k]]
+            assert not diff, f"{x.name}: {diff[:5]}"
+
+
+@pytest.fixture(scope="module")
+def reference(demo_dump, tmp_path_factory):
+    """One uninterrupted serial run of the demo dump."""
+    out = tmp_path_factory.mktemp("ref")
+    summary = process_dump(demo_dump, out, load_config(None, FAST))
+    return out, summary
+
+
+def test_reference_run_has_every_product_report_and_log(reference):
+    out, summary = reference
+    names = {p.name for p in _products(out)}
+    fid = summary["flight_id"]
+    assert {f"{fid}_GSLC.h5", f"{fid}_GHGSIF_L1B.nc", f"{fid}_GHGSIF_L2.nc"} <= names
+    assert any(n.endswith("_pauli.png") for n in names)
+    assert any(n.endswith("_GCOV.h5") for n in names)
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["anomalies"] == []
+    assert rep["spectrometer"]["statistics"]["soundings"] > 0
+    assert rep["quicklooks"]
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(rep["quicklooks"])
+    assert "src='http" not in html  # self-contained
+    lines = [json.loads(x) for x in (out / "postflight.log.jsonl").read_text().splitlines()]
+    ends = {x["step"] for x in lines if x.get("event") == "end"}
+    assert {"align", "L0 assembly", "SAR focusing", "polarimetric products",
+            "spectrometer L1B and L2", "flight report"} <= ends
+    assert summary["steps"]["reused"] == []
+
+
+def test_second_run_reuses_and_a_changed_key_redoes(reference, demo_dump, tmp_path):
+    out = tmp_path / "moved"
+    shutil.copytree(reference[0], out)  # a moved output folder resumes too
+    again = process_dump(demo_dump, out, load_config(None, FAST))
+    assert set(again["steps"]["reused"]) == {"l0", "gslc", "polarimetry", "ghgsif"}
+    assert again["steps"]["made"] == []
+    # a polarimetry key changes: only that step is redone; a touched GSLC is redone too
+    changed = process_dump(demo_dump, out, load_config(None, [*FAST, "pol.looks=[3, 3]"]))
+    assert changed["steps"]["made"] == ["polarimetry"]
+    gslc = Path(changed["gslc"])
+    os.utime(gslc, ns=(gslc.stat().st_atime_ns, gslc.stat().st_mtime_ns + 1))
+    redone = process_dump(demo_dump, out, load_config(None, FAST))
+    assert "gslc" in redone["steps"]["made"] and "l0" in redone["steps"]["reused"]
+    assert_same_products(out, reference[0])
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "postflight.cli", *args]
+
+
+def _kill_when(proc: subprocess.Popen, log: Path, step: str, delay: float) -> bool:
+    """SIGKILL ``proc`` ``delay`` seconds after ``step`` starts; False if it ended first."""
+    while proc.poll() is None:
+        if log.exists() and any(json.loads(x).get("step") == step and
+                                json.loads(x).get("event") == "start"
+                                for x in log.read_text().splitlines() if x.strip()):
+            time.sleep(delay)
+            if proc.poll() is not None:
+                return False
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def test_sigkill_at_random_points_then_resume_equals_uninterrupted(reference, demo_dump,
+                                                                   tmp_path):
+    env = {**os.environ, "POSTFLIGHT_PROGRESS": "0"}
+    sets = sum((["--set", s] for s in FAST), [])
+    ref_names = {p.name for p in _products(reference[0])}
+    rng = np.random.default_rng(8)
+    # a random moment inside each step that writes products (and the report)
+    for trial, (step, longest) in enumerate([("L0 assembly", 0.05), ("SAR focusing", 2.0),
+                                             ("polarimetric products", 0.05),
+                                             ("spectrometer L1B and L2", 2.0),
+                                             ("flight report", 0.0)]):
+        out = tmp_path / f"out{trial}"
+        cmd = _cli("process", str(demo_dump), str(out), *sets)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        killed = _kill_when(proc, out / "postflight.log.jsonl", step,
+                            float(rng.uniform(0.0, longest)))
+        assert killed, f"the run ended before it could be killed in {step!r}"
+        # never a partial product: whatever carries a product's name is complete
+        for p in _products(out):
+            assert p.name in ref_names
+            if p.suffix != ".png":
+                assert _h5_content(p).keys() == _h5_content(reference[0] / p.name).keys()
+        if (out / MANIFEST).exists():
+            json.loads((out / MANIFEST).read_text())
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert not [p for p in out.rglob("*.part")]
+        assert not (out / ".postflight.lock").exists()
+        assert_same_products(out, reference[0])
+
+
+def test_local_cluster_of_two_workers_is_bit_identical(reference, demo_dump, tmp_path):
+    pytest.importorskip("distributed")
+    out = tmp_path / "dist"
+    args = ["process", str(demo_dump), str(out), "--scheduler", "local", "--workers", "2"]
+    assert main([*args, *sum((["--set", s] for s in FAST), [])]) == 0
+    summary = json.loads((out / "process_summary.json").read_text())
+    assert summary["scale_out"] == "dask.distributed (2 workers)"
+    assert_same_products(out, reference[0])
+
+
+def test_faulted_dump_reports_anomalies_and_exits_10(tmp_path):
+    from sim import simulate
+
+    dump = simulate("demo", tmp_path / "dump", seed=3, duration_s=1.0,
+                    faults="drop=0.01,dup=0.005")
+    out = tmp_path / "out"
+    status = main(["process", str(dump), str(out), "--set", "sar.grid.spacing_m=4",
+                   "--set", "pol.enabled=false", "--set", "ghgsif.enabled=false"])
+    assert status == 10
+    rep = json.loads((out / "report.json").read_text())
+    assert any("stream anomal" in a for a in rep["anomalies"])
+    assert "Anomalies" in (out / "report.html").read_text()
+
+
+def test_busy_output_folder_is_refused(demo_dump, tmp_path):
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / ".postflight.lock").write_text(str(os.getppid()))  # a live process
+    assert main(["process", str(demo_dump), str(out)]) == 2
