@@ -8,6 +8,7 @@ import sys
 from benchmarks import (
     bench_ghgsif,
     bench_ingest,
+    bench_memory,
     bench_navigation,
     bench_polarimetry,
     bench_postflight,
@@ -19,6 +20,7 @@ from benchmarks.common import Result, machine_facts
 SUITES = {"ingest": bench_ingest.run, "navigation": bench_navigation.run,
           "sim": bench_sim.run, "sar": bench_sar.run, "polarimetry": bench_polarimetry.run,
           "ghgsif": bench_ghgsif.run, "postflight": bench_postflight.run}
+SLOW = {"memory": bench_memory.run}  # only when named
 
 
 def table(results: list[Result]) -> str:
@@ -36,7 +38,7 @@ def table(results: list[Result]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("suites", nargs="*", choices=[*SUITES, []], default=[],
+    parser.add_argument("suites", nargs="*", choices=[*SUITES, *SLOW, []], default=[],
                         help="suites to run (default: all)")
     parser.add_argument("--size-mib", type=int, default=1024,
                         help="stream size of the ingest benchmark")
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "sar":
             results += SUITES[name](args.sar_grid)
         else:
-            results += SUITES[name]()
+            results += {**SUITES, **SLOW}[name]()
     facts = machine_facts()
     print("machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()))
     print(table(results))

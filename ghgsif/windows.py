@@ -67,7 +67,7 @@ def telluric_depth(wl_nm: np.ndarray, molecule: int) -> np.ndarray:
     nu0, s, gam, alpha = line_parameters(lines, molecule, _P_EFF_ATM, _T_EFF_K)
     sig_d = alpha / np.sqrt(2 * np.log(2))  # Doppler sigma, cm-1
     col = _columns()[molecule]
-    step = max(1, (1 << 21) // max(nu.size, 1))  # lines a pass: about 32 MB of complex work
+    step = max(1, (1 << 19) // max(nu.size, 1))  # lines a pass: about 8 MB of complex work
     for k in range(0, lines.size, step):
         sl = slice(k, k + step)
         z = ((nu[None, :] - nu0[sl, None]) + 1j * gam[sl, None]) / (

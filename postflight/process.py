@@ -228,6 +228,23 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
     return made
 
 
+def _bound_heap() -> None:
+    """Make glibc return freed large blocks to the system (a ``--max-memory`` run).
+
+    glibc raises its mmap threshold after large frees (up to 32 MB), after which blocks
+    of that size come from the heap, which fragments and keeps the peak resident; a fixed
+    1 MiB threshold keeps large arrays in their own mappings, released when freed.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
 def _file_digest(path: str | None) -> str | None:
     """sha256 of an optional auxiliary file (calibration, DEM) for the step keys."""
     if not path:
@@ -253,6 +270,8 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
     from postflight.report import write_report
 
     out = Path(out)
+    if config.max_memory_mb is not None:
+        _bound_heap()
     with RunState(out, resume) as state, json_log(out), contextlib.ExitStack() as stack:
         if executor is None:
             executor = stack.enter_context(Executor("serial"))

@@ -187,7 +187,7 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
                                     dtype=np.complex64 if a != b else np.float32)
             ds.attrs["grid_mapping"] = "projection"
             ds.attrs["description"] = "sigma0-normalised covariance term (linear)"
-        nc_vars = _netcdf_layout(nc, provenance, xm, ym, crs, specs)
+        nc_vars = _netcdf_layout(nc, provenance, xm, ym, crs, specs, block_rows)
         for m0 in range(0, ny, block_rows):
             m1 = min(ny, m0 + block_rows)
             e0, e1 = max(0, m0 - h_filter - h_noise), min(ny, m1 + h_filter + h_noise)
@@ -278,9 +278,13 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
 
 
 def _netcdf_layout(nc: netCDF4.Dataset, provenance: dict[str, str], xm: np.ndarray,
-                   ym: np.ndarray, crs: CRS, specs: dict[str, tuple[str, str]]
-                   ) -> dict[str, Any]:
-    """Dimensions, coordinates, grid mapping and the (empty) layers of the netCDF file."""
+                   ym: np.ndarray, crs: CRS, specs: dict[str, tuple[str, str]],
+                   block_rows: int) -> dict[str, Any]:
+    """Dimensions, coordinates, grid mapping and the (empty) layers of the netCDF file.
+
+    The layers are chunked by the row blocks they are written in (each write fills whole
+    chunks: none is decompressed again).
+    """
     nc.Conventions = "CF-1.8"
     nc.title = "Pi-SAR-L3 polarimetric layers"
     for k, val in provenance.items():
@@ -301,7 +305,9 @@ def _netcdf_layout(nc: netCDF4.Dataset, provenance: dict[str, str], xm: np.ndarr
     out = {}
     for name, (units, long_name) in specs.items():
         var = nc.createVariable(name, "f4", ("y", "x"), zlib=True,
-                                fill_value=np.float32(np.nan))
+                                fill_value=np.float32(np.nan),
+                                chunksizes=(max(1, min(block_rows, ym.size)),
+                                            max(1, min(4096, xm.size))))
         var.set_var_chunk_cache(size=1 << 20)  # written block by block: not 64 MB each
         var.units = units
         var.long_name = long_name
