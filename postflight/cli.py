@@ -162,11 +162,9 @@ def _process(command: str, args: argparse.Namespace, dump: Any,
     steps = summary["steps"]
     if steps["reused"]:
         print(f"reused (up to date): {', '.join(steps['reused'])}")
-    anomalies = summary["report"] and json.loads(
-        Path(summary["report"]["json"]).read_text())["anomalies"]
-    for line in anomalies or []:
+    for line in summary["anomalies"]:
         print(f"anomaly: {line}", file=sys.stderr)
-    return (EXIT_ANOMALIES if anomalies else EXIT_OK), summary
+    return (EXIT_ANOMALIES if summary["anomalies"] else EXIT_OK), summary
 
 
 def _print_products(summary: dict[str, Any]) -> None:
@@ -268,7 +266,8 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
     """Scale-out and resume options of the commands that run the whole pipeline."""
     _config_arguments(p)
     p.add_argument("--scheduler", default="serial", metavar="WHERE",
-                   help="where the focusing tiles run: 'serial' (this process, Numba "
+                   help="where the focusing tiles and spectrometer retrievals run: 'serial' "
+                   "(this process, Numba "
                    "threads; default), 'local' (a dask LocalCluster of --workers processes) "
                    "or a dask scheduler address such as tcp://host:8786")
     p.add_argument("--workers", type=int, default=None, metavar="N",

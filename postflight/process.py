@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from flightlog.align import align
 from flightlog.descriptor import FlightDescriptor, load_descriptor
 from flightlog.geolocate import Dem
-from flightlog.provenance import atomic_output, describe_inputs, provenance
+from flightlog.provenance import atomic_output, describe_inputs, provenance, sha256_file
 from ghgsif.config import GhgsifConfig
 from postflight.runlog import json_log, progress, step
 from postflight.runstate import RunState, step_key
@@ -247,11 +246,7 @@ def _bound_heap() -> None:
 
 def _file_digest(path: str | None) -> str | None:
     """sha256 of an optional auxiliary file (calibration, DEM) for the step keys."""
-    if not path:
-        return None
-    from flightlog.provenance import sha256_file
-
-    return sha256_file(path)
+    return sha256_file(path) if path else None
 
 
 def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
@@ -267,7 +262,7 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
     summary.
     """
     from ghgsif.pipeline import process_spectrometer
-    from postflight.report import write_report
+    from postflight.report import anomalies, write_report
 
     out = Path(out)
     if config.max_memory_mb is not None:
@@ -309,6 +304,7 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                 log.info("spectrometer L1B and L2: up to date, reused")
             summary["ghgsif"] = entry["summary"]
         summary["steps"] = {"reused": state.reused, "made": state.made}
+        summary["anomalies"] = anomalies(summary)
         with atomic_output(out / "process_summary.json") as tmp:
             tmp.write_text(json.dumps(summary, indent=2, default=str))
         with step(log, "flight report"):
@@ -361,7 +357,7 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
         if entry is None:
             with step(log, "SAR focusing"):
                 res = _focus_gslc(dump, out, config, desc, al, l0_path, dem, inputs,
-                                  executor)
+                                  executor, state)
             entry = state.record("gslc", gslc_key, [res["gslc"]], res)
         else:
             log.info("SAR focusing: %s up to date, reused", entry["summary"]["gslc"])
@@ -383,7 +379,8 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
 
 def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                 desc: FlightDescriptor, al: Any, l0_path: Path, dem: Dem | None,
-                inputs: list[dict[str, Any]], executor: Executor) -> dict[str, Any]:
+                inputs: list[dict[str, Any]], executor: Executor,
+                state: RunState) -> dict[str, Any]:
     """Range-compress and focus every channel of L0 into the GSLC; returns its summary."""
     assert desc.sar is not None
     band_index = {b.id: i for i, b in enumerate(desc.sar.bands)}
@@ -416,7 +413,7 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                 index = band_index[band_id]
                 gw.frequency(index, bd.center_frequency_hz, bd.bandwidth_hz, pols)
                 for pol in pols:
-                    scratch = Path(tempfile.mkdtemp(prefix=".rc-", dir=out / "work"))
+                    scratch = state.scratch()
                     try:
                         with h5py.File(scratch / "rc.h5", "w") as f:
                             _, kind = compress_channel(l0, desc, band_id, pol, cfg, f)

@@ -60,7 +60,7 @@ def reflector_quality(gslc: str | os.PathLike[str], reflectors: str | os.PathLik
     widths, PSLR and ISLR of both cuts, and the peak's offset from the surveyed position.
     ``heading_deg`` is the track's heading in the grid (the azimuth cut).
     """
-    from sarproc.calibration import _pixel, read_reflectors
+    from sarproc.calibration import grid_xy, read_reflectors
     from sarproc.gslc import GRIDS
 
     out = []
@@ -70,7 +70,8 @@ def reflector_quality(gslc: str | os.PathLike[str], reflectors: str | os.PathLik
         epsg = int(g["projection"][()])
         spacing = float(g["xCoordinateSpacing"][()])
         for n, r in enumerate(read_reflectors(reflectors)):
-            i, j = _pixel(x, y, epsg, r.position)
+            px, py = grid_xy(epsg, r.position)
+            i, j = int(np.argmin(np.abs(y - py))), int(np.argmin(np.abs(x - px)))
             h = chip // 2
             if not (h <= i < y.size - h and h <= j < x.size - h):
                 continue
@@ -81,29 +82,28 @@ def reflector_quality(gslc: str | os.PathLike[str], reflectors: str | os.PathLik
                 img = g[pol][i - h: i + h, j - h: j + h]
                 if not np.all(np.isfinite(img)) or not np.any(img):
                     continue
-                entry[pol] = _measure(img, spacing, heading_deg, r.position, x[j - h],
-                                      y[i - h], epsg)
+                entry[pol] = _measure(img, spacing, heading_deg, float(x[j - h] - px),
+                                      float(y[i - h] - py))
             if len(entry) > 4:
                 out.append(entry)
     return out
 
 
-def _measure(img: np.ndarray, spacing: float, heading: float, pos: np.ndarray,
-             x0: float, y0: float, epsg: int) -> dict[str, Any]:
-    from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
+def _measure(img: np.ndarray, spacing: float, heading: float, dx0: float,
+             dy0: float) -> dict[str, Any]:
+    """Point-target quality of a chip.
+
+    Its first pixel centre is ``(dx0, dy0)`` m (grid east, north) from the surveyed position.
+    """
     from sarproc.quality import point_target
 
-    la, lo, _ = ecef_to_geodetic(pos)
-    px, py = pyproj_transformer(4326, epsg).transform(np.rad2deg(lo), np.rad2deg(la))
     try:
         q = point_target(img, spacing, heading, chip=img.shape[0] // 2, upsample=8,
                          peak=(img.shape[0] // 2, img.shape[1] // 2))
     except ValueError as exc:
         return {"error": str(exc)}
-    east = x0 + q.peak_east_m
-    north = y0 + q.peak_north_m
     return {"peak_db": float(20 * np.log10(max(q.peak_amplitude, 1e-30))),
-            "offset_east_m": float(east - px), "offset_north_m": float(north - py),
+            "offset_east_m": dx0 + q.peak_east_m, "offset_north_m": dy0 + q.peak_north_m,
             **{f"{cut}_{k}": float(getattr(getattr(q, cut), k)) for cut in ("azimuth", "range")
                for k in ("irw_m", "pslr_db", "islr_db")}}
 
@@ -139,7 +139,7 @@ def build_report(out: Path, summary: dict[str, Any], config: Any,
     """The report's content (JSON-ready)."""
     rep: dict[str, Any] = {
         "flight_id": summary.get("flight_id"), "dump": summary.get("dump"),
-        "software_version": software_version(), "anomalies": anomalies(summary),
+        "software_version": software_version(), "anomalies": summary["anomalies"],
         "alignment": summary.get("alignment"), "inputs": summary.get("inputs"),
         "steps": summary.get("steps"), "scale_out": summary.get("scale_out"),
         "configuration": config.model_dump(mode="json")}

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -157,8 +158,6 @@ class RunState:
 
     def scratch(self) -> Path:
         """A new hidden scratch folder under ``OUT/work`` (removed by a later run if left)."""
-        import tempfile
-
         work = self.out / "work"
         work.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=".rc-", dir=work))

@@ -68,9 +68,15 @@ def read_reflectors(path: str | os.PathLike[str]) -> list[Reflector]:
     return out
 
 
-def _pixel(x: np.ndarray, y: np.ndarray, epsg: int, pos: np.ndarray) -> tuple[int, int]:
+def grid_xy(epsg: int, pos: np.ndarray) -> tuple[float, float]:
+    """Projected ``(x, y)`` in ``epsg`` of an ECEF position (a surveyed reflector)."""
     la, lo, _ = ecef_to_geodetic(pos)
     px, py = pyproj_transformer(4326, epsg).transform(np.rad2deg(lo), np.rad2deg(la))
+    return float(px), float(py)
+
+
+def _pixel(x: np.ndarray, y: np.ndarray, epsg: int, pos: np.ndarray) -> tuple[int, int]:
+    px, py = grid_xy(epsg, pos)
     return int(np.argmin(np.abs(y - py))), int(np.argmin(np.abs(x - px)))
 
 
