@@ -30,6 +30,16 @@ class StaleLeapSecondTable(UserWarning):
     """The bundled leap-second table has expired for the times being converted."""
 
 
+def release_earth_orientation() -> None:
+    """Drop astropy's in-memory Earth-orientation tables (IERS-A/B, tens of MB).
+
+    They are read again from the bundled files when next needed (about a second); a
+    memory-bounded run calls this once the alignment no longer needs them.
+    """
+    for table in (iers.IERS_Auto, iers.IERS_B, iers.IERS_A):
+        table.close()
+
+
 def leap_second_table_expiry() -> Time:
     """Expiry (UTC) of the leap-second table in use (bundled, never downloaded)."""
     return Time(iers.LeapSeconds.auto_open().expires).utc

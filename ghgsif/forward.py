@@ -24,11 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numba as nb
 import numpy as np
 import scipy.sparse
 
 from ghgsif.atmosphere import Layers, make_layers
-from ghgsif.refdata import solar_irradiance
+from ghgsif.refdata import LineLists, solar_irradiance
 from ghgsif.sif import sif_shape
 from ghgsif.solar import band_group
 from ghgsif.xsections import BAND_GASES, band_table
@@ -64,12 +65,13 @@ class BandForward:
     hi_nm: float
     aircraft_km: float
     surface_km: float = 0.0
+    line_lists: LineLists = ()  # user .par files replacing the packaged line lists
     gases: list[str] = field(init=False)
     layers: Layers = field(init=False)
 
     def __post_init__(self) -> None:
         group = band_group(self.lo_nm)
-        tab = band_table(group, self.lo_nm, self.hi_nm)
+        tab = band_table(group, self.lo_nm, self.hi_nm, line_lists=self.line_lists)
         self.gases = list(BAND_GASES[group])
         self.layers = make_layers(self.surface_km, self.aircraft_km)
         lay = self.layers
@@ -79,15 +81,22 @@ class BandForward:
         self.tau_down: dict[str, np.ndarray] = {}
         self.tau_up: dict[str, np.ndarray] = {}
         for g in self.gases:
-            tau = np.array([lay.air_column_cm2[k] * lay.vmr[g][k]
-                            * tab.at(g, float(lay.p_hpa[k]), float(lay.t_k[k]))
-                            for k in range(lay.p_hpa.size)])
-            self.tau_down[g] = tau.sum(axis=0)
-            self.tau_up[g] = tau[below].sum(axis=0)
+            # summed layer by layer (the order numpy sums a stack's rows in, so the same
+            # bits), not stacked: a stack of the O2-A band's layers is 70 MB
+            down = np.zeros(self.nu.size)
+            up = np.zeros(self.nu.size)
+            for k in range(lay.p_hpa.size):
+                tau = lay.air_column_cm2[k] * lay.vmr[g][k] * tab.at(
+                    g, float(lay.p_hpa[k]), float(lay.t_k[k]))
+                down += tau
+                if below[k]:
+                    up += tau
+            self.tau_down[g] = down
+            self.tau_up[g] = up
         nu_s, f_nu = solar_irradiance(group)
         self.solar = np.interp(self.nu, nu_s, f_nu) * self.nu**2 / 1e7  # W m-2 nm-1
         self.x = (self.wl - 0.5 * (self.lo_nm + self.hi_nm)) / (0.5 * (self.hi_nm - self.lo_nm))
-        self._dl_sorted = np.abs(np.gradient(self.wl[::-1]))
+        self._dl_sorted = np.ascontiguousarray(np.abs(np.gradient(self.wl[::-1])))
         self.fluor = (sif_shape(self.wl) / float(sif_shape(np.array(SIF_REFERENCE_NM)))
                       if group == "O2A" else np.zeros(self.wl.size))
 
@@ -108,29 +117,20 @@ class BandForward:
         weights kept normalised.
         """
         sig = fwhm_nm / (2 * np.sqrt(2 * np.log(2)))
-        pix = np.asarray(pixel_wl, np.float64)
-        wl_sorted = self.wl[::-1]  # ascending
+        pix = np.ascontiguousarray(pixel_wl, np.float64)
+        wl_sorted = np.ascontiguousarray(self.wl[::-1])  # ascending
         n_fine = wl_sorted.size
         lo = np.searchsorted(wl_sorted, pix - 5 * sig)
         hi = np.searchsorted(wl_sorted, pix + 5 * sig)
-        width = int(max((hi - lo).max(), 1))
-        idx = lo[:, None] + np.arange(width)[None, :]
-        inside = idx < hi[:, None]
-        idx = np.minimum(idx, n_fine - 1)
-        u = (wl_sorted[idx] - pix[:, None]) / sig
-        w = np.exp(-0.5 * u * u) * inside * self._dl_sorted[idx]
-        w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
-        du = u / sig  # d(log weight) / d(shift)
-        dw = w * (du - np.sum(w * du, axis=1, keepdims=True))
-        # CSR directly: each row's entries are contiguous; reversed, the columns of the
-        # descending fine grid ascend
-        cols = (n_fine - 1 - idx)[:, ::-1]
-        keep = inside[:, ::-1]
-        indptr = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
+        indptr = np.concatenate([[0], np.cumsum(hi - lo)]).astype(np.int64)
+        w = np.empty(indptr[-1])
+        dw = np.empty(indptr[-1])
+        cols = np.empty(indptr[-1], np.int64)
+        isrf_csr(wl_sorted, self._dl_sorted, pix, float(sig), lo.astype(np.int64), indptr,
+                 w, dw, cols)
         out = []
         for vals in (w, dw):
-            m = scipy.sparse.csr_matrix((vals[:, ::-1][keep], cols[keep], indptr),
-                                        shape=(pix.size, n_fine))
+            m = scipy.sparse.csr_matrix((vals, cols, indptr), shape=(pix.size, n_fine))
             m.has_sorted_indices = True
             out.append(m)
         return out[0], out[1]
@@ -160,6 +160,20 @@ class BandForward:
         cols += [sun, sun * self.x, sun * self.x**2, self.fluor * e_up]
         return refl + fl, np.stack(cols, axis=1)
 
+    def path_terms(self, pixel_wl: np.ndarray, fwhm_nm: float, sza_deg: float,
+                   vza_deg: float) -> tuple[np.ndarray, np.ndarray]:
+        """The FLD terms of the prior atmosphere at ``pixel_wl`` (:mod:`ghgsif.fld`).
+
+        The radiance of a white reflector at the aircraft and the transmittance from the
+        surface to the aircraft, each through the pixels' ISRFs.
+        """
+        white, _ = self.fine(State({g: 1.0 for g in self.gases}, (1.0, 0.0, 0.0), 0.0),
+                             sza_deg, vza_deg, jacobian=False)
+        t_up = sum((self.tau_up[g] for g in self.gases), np.zeros(self.nu.size))
+        up = np.exp(-t_up / np.cos(np.deg2rad(vza_deg)))
+        m = self.isrf_matrix(pixel_wl, fwhm_nm)
+        return np.asarray(m @ white), np.asarray(m @ up)
+
     def radiance(self, state: State, sza_deg: float, vza_deg: float,
                  isrf: scipy.sparse.csr_matrix,
                  jacobian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
@@ -168,8 +182,44 @@ class BandForward:
         return isrf @ f, (None if k is None else np.asarray(isrf @ k))
 
 
-@lru_cache(maxsize=8)
+@nb.njit(cache=True, nogil=True, parallel=True)
+def isrf_csr(wl_asc: np.ndarray, dl_asc: np.ndarray, pix: np.ndarray, sig: float,
+             lo: np.ndarray, indptr: np.ndarray, w: np.ndarray, dw: np.ndarray,
+             cols: np.ndarray) -> None:
+    """Gaussian ISRF weights of each pixel on the descending fine grid, in CSR order.
+
+    ``wl_asc`` is the fine grid ascending and ``dl_asc`` its spacing; row ``i`` covers
+    fine points ``lo[i]`` to ``lo[i] + indptr[i + 1] - indptr[i]`` of ``wl_asc`` (within
+    5 sigma). Writes the weights ``w`` (normalised to unit sum), their derivative ``dw``
+    with respect to a common shift of the pixels (weights kept normalised), and the
+    columns ``cols`` (indices of the descending grid, ascending within a row).
+    """
+    n_fine = wl_asc.size
+    inv = 1.0 / sig
+    for i in nb.prange(pix.size):
+        a, b = indptr[i], indptr[i + 1]
+        total = 0.0
+        for k in range(a, b):
+            j = lo[i] + (b - 1 - k)  # ascending columns: descending fine index
+            u = (wl_asc[j] - pix[i]) * inv
+            dw[k] = u * inv  # d(log weight) / d(shift), before normalisation
+            w[k] = np.exp(-0.5 * u * u) * dl_asc[j]
+            cols[k] = n_fine - 1 - j
+            total += w[k]
+        scale = 1.0 / max(total, 1e-300)
+        mean_du = 0.0
+        for k in range(a, b):
+            w[k] *= scale
+            mean_du += w[k] * dw[k]
+        for k in range(a, b):
+            dw[k] = w[k] * (dw[k] - mean_du)
+
+
+@lru_cache(maxsize=4)
 def band_forward(lo_nm: float, hi_nm: float, aircraft_km: float,
-                 surface_km: float = 0.0) -> BandForward:
-    """A :class:`BandForward`, built once per process for the same arguments."""
-    return BandForward(lo_nm, hi_nm, aircraft_km, surface_km)
+                 surface_km: float = 0.0, line_lists: LineLists = ()) -> BandForward:
+    """A :class:`BandForward`, built once per process for the same arguments.
+
+    The last four are kept (a few megabytes each: one per band and a change of height).
+    """
+    return BandForward(lo_nm, hi_nm, aircraft_km, surface_km, line_lists)

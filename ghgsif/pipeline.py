@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,14 @@ from flightlog.descriptor import load_descriptor
 from flightlog.geodesy import ecef_to_geodetic
 from flightlog.provenance import atomic_output
 from ghgsif.calibration import read_band_calibration
-from ghgsif.clouds import cloud_test
+from ghgsif.clouds import cloud_test, co2_band_consistency
 from ghgsif.config import GhgsifConfig
+from ghgsif.fld import METHODS as FLD_METHODS
+from ghgsif.fld import fld_pixels, fld_retrievals
 from ghgsif.forward import band_forward
 from ghgsif.frames import iter_frames
 from ghgsif.l1b import to_radiance
+from ghgsif.refdata import LineLists
 from ghgsif.retrieval import OEResult, o2a_sounding, swir_sounding
 from ghgsif.sif import retrieve_sif
 from ghgsif.wavelength import register_frame, registered
@@ -60,12 +64,18 @@ _L2_VARS = ("frame_counter", "pixel", "time", "latitude", "longitude", "latitude
             "viewing_zenith", "sif_757", "sif_757_uncertainty", "sif_757_chi2", "sif_771",
             "sif_771_uncertainty", "sif_771_chi2", "sif_757_o2a", "sif_757_o2a_uncertainty",
             "surface_pressure_apparent", "surface_pressure_expected", "cloud_delta_pressure",
-            "o2a_chi2", "o2a_brightness", "o2a_iterations", "cloud_flag", "quality_flag")
+            "o2a_chi2", "o2a_brightness", "o2a_iterations", "sif_757_sfld",
+            "sif_757_sfld_uncertainty", "sif_757_3fld", "sif_757_3fld_uncertainty",
+            "sif_757_ifld", "sif_757_ifld_uncertainty", "fld_wavelength_in", "cloud_flag",
+            "quality_flag")
 #: Per-sounding results of the SWIR bands, merged into the L2 records by (frame, pixel).
 _XGAS_VARS = ("xco2", "xco2_uncertainty", "xco2_averaging_kernel", "xch4", "xch4_uncertainty",
               "xch4_averaging_kernel", "xch4_proxy", "xch4_proxy_uncertainty", "wco2_chi2",
               "ch4_chi2", "wco2_iterations", "ch4_iterations", "wco2_converged",
-              "ch4_converged")
+              "ch4_converged", "cloud_co2_delta_pressure")
+#: Quality bit of a sounding whose weak CO2 band's light path disagrees with the O2-A
+#: band's (:func:`ghgsif.clouds.co2_band_consistency`).
+CO2_BAND_INCONSISTENT = 64
 
 
 #: Per-sounding geometry copied to the products: (product variable, SpectrometerBand field)
@@ -172,6 +182,7 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
           progress: Callable[[int], Any] | None) -> dict[str, Any]:
     cal = read_band_calibration(cal_path, band.name)
     sb = al.ghgsif[band.name]
+    lines = cfg.line_list_overrides()
     lo, hi = float(band.range_nm[0]), float(band.range_nm[1])
     o2a = lo <= SIF_WINDOWS[0].lo_nm and hi >= SIF_WINDOWS[-1].hi_nm
     # pass 1: the closed-shutter frames
@@ -235,12 +246,14 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
         for var, field_name in _GEOMETRY:
             g[var][sl] = getattr(sb, field_name)[rows]
         if o2a:
-            _sif_soundings(rad, noise, good, flags, wl, fwhm, lo, hi, rows, fcs, sb, l2)
+            _sif_soundings(rad, noise, good, flags, wl, fwhm, lo, hi, rows, fcs, sb, l2, lines)
+            _fld_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, sb, al, l2, lines)
             _o2a_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al, l2,
-                           xgas["o2"], map_fn)
+                           xgas["o2"], map_fn, lines)
         elif band.name in ("WCO2", "CH4") and cfg.xgas:
             _swir_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al,
-                            xgas["o2"], xgas[band.name], cfg.xgas_every, n_done, map_fn)
+                            xgas["o2"], xgas[band.name], cfg.xgas_every, n_done, map_fn,
+                            lines)
         n_done += n_f
         if progress is not None:
             progress(n_f)
@@ -266,14 +279,15 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
 def _sif_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray,
                    flags: np.ndarray, wl: np.ndarray, fwhm: np.ndarray, lo: float,
                    hi: float, rows: np.ndarray, fcs: np.ndarray, sb: Any,
-                   l2: dict[str, list[np.ndarray]]) -> None:
+                   l2: dict[str, list[np.ndarray]], lines: LineLists = ()) -> None:
     n_f, n_x, n_l = rad.shape
     flat = (n_f * n_x, n_l)
     q = np.zeros(n_f * n_x, np.uint8)
     q |= np.where(sb.valid[rows].ravel(), 0, 1).astype(np.uint8)
     for w in SIF_WINDOWS:
         res = retrieve_sif(rad.reshape(flat), noise.reshape(flat), good.reshape(flat),
-                           wl.reshape(flat), np.tile(fwhm, n_f), w, lo, hi)
+                           wl.reshape(flat), np.tile(fwhm, n_f), w, lo, hi,
+                           line_lists=lines)
         inside = (wl.reshape(flat) >= w.lo_nm) & (wl.reshape(flat) <= w.hi_nm)
         bad_frac = ((flags.reshape(flat) != 0) & inside).sum(1) / np.maximum(inside.sum(1), 1)
         q |= np.where(np.isfinite(res["sif"]), 0, 2).astype(np.uint8)
@@ -294,6 +308,51 @@ def _sif_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray,
                        else src[rows].reshape(-1, 4))
 
 
+def _fld_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
+                   fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray, sb: Any,
+                   al: Alignment, l2: dict[str, list[np.ndarray]],
+                   lines: LineLists = ()) -> None:
+    """sFLD, 3FLD and iFLD SIF of every sounding of a block (:mod:`ghgsif.fld`).
+
+    The pixels are chosen, and iFLD's continuum modelled, per across-track pixel at the
+    block's first frame; the in- and out-of-band terms are modelled per sounding at its
+    registered wavelengths and geometry.
+    """
+    n_f, n_x, n_l = rad.shape
+    ground_km, aircraft_km = _heights_km(sb, rows, al)
+    fw = band_forward(lo, hi, aircraft_km, ground_km, lines)
+    out = {f"sif_757_{m}{s}": np.full((n_f, n_x), np.nan)
+           for m in FLD_METHODS for s in ("", "_uncertainty")}
+    out["fld_wavelength_in"] = np.full((n_f, n_x), np.nan)
+    for x in range(n_x):
+        valid = np.flatnonzero(sb.valid[rows, x])
+        if valid.size == 0:
+            continue
+        f0 = int(valid[0])
+        white_x, up_x = fw.path_terms(wl[f0, x], float(fwhm[x]),
+                                      float(sb.solar_zenith[rows[f0], x]),
+                                      float(sb.view_zenith[rows[f0], x]))
+        try:
+            idx = fld_pixels(wl[f0, x], white_x)
+        except ValueError:
+            continue  # a band that does not reach both shoulders
+        white = np.tile(white_x, (valid.size, 1))
+        up = np.tile(up_x, (valid.size, 1))
+        pick = list(idx)
+        for j, f in enumerate(valid):
+            white[j, pick], up[j, pick] = fw.path_terms(
+                wl[f, x, pick], float(fwhm[x]), float(sb.solar_zenith[rows[f], x]),
+                float(sb.view_zenith[rows[f], x]))
+        res = fld_retrievals(wl[valid, x], rad[valid, x], noise[valid, x], good[valid, x],
+                             white, up, idx)
+        for m in FLD_METHODS:
+            out[f"sif_757_{m}"][valid, x] = res[m] * 1e3
+            out[f"sif_757_{m}_uncertainty"][valid, x] = res[f"{m}_uncertainty"] * 1e3
+        out["fld_wavelength_in"][valid, x] = res["wavelength_in"]
+    for k, v in out.items():
+        l2[k].append(v.ravel())
+
+
 def _heights_km(sb: Any, rows: np.ndarray, al: Alignment) -> tuple[float, float]:
     """Ground and aircraft heights (km) of a block of frames (for the forward model)."""
     ground_km = max(float(np.nanmedian(sb.height[rows])) / 1000.0, 0.0)
@@ -306,23 +365,25 @@ def _heights_km(sb: Any, rows: np.ndarray, al: Alignment) -> tuple[float, float]
 
 
 def soundings_chunk(kind: str, lo: float, hi: float, aircraft_km: float, ground_km: float,
-                    items: list[tuple[Any, ...]]) -> list[OEResult]:
+                    items: list[tuple[Any, ...]], lines: LineLists = ()) -> list[OEResult]:
     """Retrieve a chunk of soundings (a scale-out work unit; pure).
 
     ``kind`` is ``"o2a"`` or ``"swir"``; each item holds a sounding's radiance, noise,
     good-pixel mask, wavelengths, ISRF FWHM, solar and viewing zenith angles. The forward
-    model is built (once per process) from the band and the heights.
+    model is built (once per process) from the band, the heights and the user line lists
+    ``lines``.
     """
-    fw = band_forward(lo, hi, aircraft_km, ground_km)
+    fw = band_forward(lo, hi, aircraft_km, ground_km, lines)
     fn = o2a_sounding if kind == "o2a" else swir_sounding
     return [fn(fw, *it) for it in items]
 
 
 def _retrieve(map_fn: MapFn, kind: str, lo: float, hi: float, heights: tuple[float, float],
-              items: list[tuple[Any, ...]], chunk: int = 16) -> list[OEResult]:
+              items: list[tuple[Any, ...]], lines: LineLists = (),
+              chunk: int = 16) -> list[OEResult]:
     """:func:`soundings_chunk` over ``items`` in chunks through ``map_fn``, in order."""
     ground_km, aircraft_km = heights
-    args = [(kind, lo, hi, aircraft_km, ground_km, items[k:k + chunk])
+    args = [(kind, lo, hi, aircraft_km, ground_km, items[k:k + chunk], lines)
             for k in range(0, len(items), chunk)]
     return [r for part in map_fn(soundings_chunk, args) for r in part]
 
@@ -334,11 +395,12 @@ def _serial_map(fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any
 def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
                    fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray, fcs: np.ndarray,
                    sb: Any, al: Alignment, l2: dict[str, list[np.ndarray]],
-                   o2: dict[tuple[int, int], Any], map_fn: MapFn = _serial_map) -> None:
+                   o2: dict[tuple[int, int], Any], map_fn: MapFn = _serial_map,
+                   lines: LineLists = ()) -> None:
     """O2-A optimal estimation and cloud test of every sounding of a block."""
     n_f, n_x, _ = rad.shape
     ground_km, aircraft_km = _heights_km(sb, rows, al)
-    fw = band_forward(lo, hi, aircraft_km, ground_km)
+    fw = band_forward(lo, hi, aircraft_km, ground_km, lines)
     expected = fw.layers.surface_pressure_hpa
     out = {k: np.full(n_f * n_x, np.nan) for k in (
         "sif_757_o2a", "sif_757_o2a_uncertainty", "surface_pressure_apparent",
@@ -349,7 +411,7 @@ def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.
     results = _retrieve(map_fn, "o2a", lo, hi, (ground_km, aircraft_km), [
         (rad[f, x], noise[f, x], good[f, x], wl[f, x], float(fwhm[x]),
          float(sb.solar_zenith[rows[f], x]), float(sb.view_zenith[rows[f], x]))
-        for f, x in todo])
+        for f, x in todo], lines)
     for (f, x), r in zip(todo, results, strict=True):
         i = f * n_x + x
         c = cloud_test(r, expected)
@@ -374,19 +436,32 @@ def _swir_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np
                     fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray,
                     fcs: np.ndarray, sb: Any, al: Alignment, o2: dict[tuple[int, int], Any],
                     out: dict[tuple[int, int], Any], every: int, first: int,
-                    map_fn: MapFn = _serial_map) -> None:
+                    map_fn: MapFn = _serial_map, lines: LineLists = ()) -> None:
     """SWIR optimal estimation of the clear soundings of a block (every ``every`` frames)."""
     n_f, n_x, _ = rad.shape
     ground_km, aircraft_km = _heights_km(sb, rows, al)
-    fw = band_forward(lo, hi, aircraft_km, ground_km)
+    fw = band_forward(lo, hi, aircraft_km, ground_km, lines)
     todo = [(f, x) for f in range(n_f) if not (first + f) % every for x in range(n_x)
             if sb.valid[rows[f], x] and (int(fcs[f]), x) in o2 and not o2[(int(fcs[f]), x)][2]]
     results = _retrieve(map_fn, "swir", lo, hi, (ground_km, aircraft_km), [
         (rad[f, x], noise[f, x], good[f, x], wl[f, x], float(fwhm[x]),
          float(sb.solar_zenith[rows[f], x]), float(sb.view_zenith[rows[f], x]))
-        for f, x in todo])
+        for f, x in todo], lines)
+    prior = _ColumnPrior(tuple(fw.gases), {g: fw.layers.column_average(g) for g in fw.gases})
     for (f, x), r in zip(todo, results, strict=True):
-        out[(int(fcs[f]), x)] = (r, fw)
+        out[(int(fcs[f]), x)] = (r, prior)
+
+
+@dataclass(frozen=True)
+class _ColumnPrior:
+    """What the XGAS merge needs of a forward model: its gases and their prior averages.
+
+    Kept with each SWIR result instead of the forward model itself (megabytes of
+    fine-grid optical depths), so a flight's results hold no forward models alive.
+    """
+
+    gases: tuple[str, ...]
+    average: dict[str, float]
 
 
 def _over_o2(r: Any, fw: Any, gas: str, s_o2: float, u_o2: float,
@@ -397,7 +472,7 @@ def _over_o2(r: Any, fw: Any, gas: str, s_o2: float, u_o2: float,
     kernel.
     """
     j = fw.gases.index(gas)
-    x = r.x[j] / s_o2 * fw.layers.column_average(gas) * unit
+    x = r.x[j] / s_o2 * fw.average[gas] * unit
     return (float(x), float(x * np.hypot(r.uncertainty[j] / r.x[j], u_o2 / s_o2)),
             float(r.averaging_kernel[j, j]))
 
@@ -410,7 +485,8 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
     dry-air column), ``XCH4 = s_CH4 / s_O2 * XCH4_prior``, the proxy ``s_CH4 / s_CO2 *
     XCH4_prior`` with CO2 from the weak CO2 band (its light path); uncertainties by
     propagation of the posterior standard deviations; the averaging kernel is the scale's
-    own (column).
+    own (column). Also the CO2 band's cloud test (:func:`ghgsif.clouds.co2_band_consistency`),
+    which sets ``cloud_flag`` and quality bits 16 and 64 where it fails.
     """
     if not l2["frame_counter"]:
         for k in _XGAS_VARS:
@@ -419,18 +495,22 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
     fc = np.concatenate(l2["frame_counter"])
     px = np.concatenate(l2["pixel"])
     vals = {k: np.full(fc.size, np.nan) for k in _XGAS_VARS}
+    s_o2, s_co2 = np.full(fc.size, np.nan), np.full(fc.size, np.nan)
     for i, key in enumerate(zip(fc.tolist(), px.tolist(), strict=True)):
         o2 = xgas["o2"].get(key)
         if o2 is None:
             continue
-        s_o2, u_o2 = o2[0], o2[1]
+        so2, u_o2 = o2[0], o2[1]
+        s_o2[i] = so2
         for band, gas, name, fit, unit in (("WCO2", "CO2", "xco2", "wco2", 1e6),
                                            ("CH4", "CH4", "xch4", "ch4", 1e9)):
             got = xgas[band].get(key)
             if got is None:
                 continue
             r, fw = got
-            x, u, ak = _over_o2(r, fw, gas, s_o2, u_o2, unit)
+            x, u, ak = _over_o2(r, fw, gas, so2, u_o2, unit)
+            if band == "WCO2":
+                s_co2[i] = r.x[fw.gases.index("CO2")]
             vals[name][i], vals[f"{name}_uncertainty"][i] = x, u
             vals[f"{name}_averaging_kernel"][i] = ak
             vals[f"{fit}_chi2"][i] = r.chi2
@@ -440,12 +520,18 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
         if w is not None and c is not None:  # proxy: the weak CO2 band's CO2 as light path
             (r, fw), (rw, fww) = c, w
             j, jc = fw.gases.index("CH4"), fww.gases.index("CO2")
-            px_ = r.x[j] / rw.x[jc] * fw.layers.column_average("CH4") * 1e9
+            px_ = r.x[j] / rw.x[jc] * fw.average["CH4"] * 1e9
             vals["xch4_proxy"][i] = px_
             vals["xch4_proxy_uncertainty"][i] = px_ * np.hypot(
                 r.uncertainty[j] / r.x[j], rw.uncertainty[jc] / rw.x[jc])
+    dp, bad = co2_band_consistency(s_co2, s_o2,
+                                   np.concatenate(l2["surface_pressure_expected"]))
+    vals["cloud_co2_delta_pressure"] = dp
     for k, v in vals.items():
         l2[k] = [v]
+    l2["cloud_flag"] = [np.concatenate(l2["cloud_flag"]) | bad.astype(np.uint8)]
+    l2["quality_flag"] = [np.concatenate(l2["quality_flag"])
+                          | np.where(bad, 16 | CO2_BAND_INCONSISTENT, 0).astype(np.uint8)]
     return l2
 
 
@@ -477,7 +563,8 @@ def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]
                                  else "") + f"solar-induced fluorescence at {k[4:7]} nm"
             if k.endswith("chi2"):
                 var.long_name = "reduced chi-square of the fit"
-            if k.startswith("surface_pressure") or k == "cloud_delta_pressure":
+            if k.startswith("surface_pressure") or k.startswith("cloud_") and k.endswith(
+                    "delta_pressure"):
                 var.units = "hPa"
             if k.startswith("xco2") and not k.endswith("kernel"):
                 var.units = "1e-6"
@@ -498,10 +585,22 @@ def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]
                              "start and end of integration")
         nc["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
         q = nc["quality_flag"]
-        q.flag_masks = np.array([1, 2, 4, 8, 16, 32], np.uint8)
+        q.flag_masks = np.array([1, 2, 4, 8, 16, 32, 64], np.uint8)
         q.flag_meanings = ("geolocation_invalid sif_fit_failed sif_chi2_above_2 "
-                           "window_pixels_flagged cloudy o2a_not_converged")
+                           "window_pixels_flagged cloudy o2a_not_converged "
+                           "co2_band_inconsistent")
         nc["sif_757_o2a"].long_name = ("solar-induced fluorescence at 757 nm from the O2-A "
                                        "band's optimal estimation (spectral fitting)")
+        for m, name in (("sfld", "sFLD"), ("3fld", "3FLD"), ("ifld", "iFLD")):
+            v = nc[f"sif_757_{m}"]
+            v.long_name = (f"solar-induced fluorescence from the O2-A band by {name} "
+                           "(at fld_wavelength_in, scaled to 757 nm with the "
+                           "fluorescence shape; ghgsif.fld)")
+        nc["fld_wavelength_in"].units = "nm"
+        nc["fld_wavelength_in"].long_name = "wavelength of the FLD in-band pixel"
         nc["cloud_flag"].long_name = ("1: cloudy (O2-A apparent surface pressure or fit "
-                                      "quality; ghgsif.clouds)")
+                                      "quality, or the weak CO2 band's apparent surface "
+                                      "pressure against the O2-A band's; ghgsif.clouds)")
+        nc["cloud_co2_delta_pressure"].long_name = (
+            "weak CO2 band's apparent surface pressure less the O2-A band's (cloud test; "
+            "NaN without a SWIR retrieval)")

@@ -22,6 +22,11 @@ LINE_FILES: dict[str, dict[int, str]] = {
              6: "06_CH4_hitranonline2021_hapi_5934-6309_iso1.par",
              1: "01_H2O_hitranonline2021_hapi_5935-6309_iso1.par"},
 }
+#: HITRAN molecule numbers of the gases the bands model.
+GAS_MOLECULES = {"H2O": 1, "CO2": 2, "CH4": 6, "O2": 7}
+#: Line lists a user brings, replacing the packaged ones: ``((molecule, path), ...)``
+#: (hashable, so the cached tables and forward models are keyed by it).
+LineLists = tuple[tuple[int, str], ...]
 #: Main-isotopologue molecular masses (g/mol) for Doppler widths.
 MOLECULAR_MASS = {1: 18.010565, 2: 43.989830, 6: 16.031300, 7: 31.989830}
 #: Rotational partition-function exponent: Q(T) ~ T^j (1 linear, 1.5 non-linear).
@@ -33,11 +38,20 @@ def data_path(*parts: str) -> Path:
     return Path(str(files("ghgsif").joinpath("data", *parts)))
 
 
+def line_file(band_group: str, molecule: int, lines: LineLists = ()) -> Path:
+    """The line list of one molecule: the user's from ``lines`` if given, else packaged."""
+    user = dict(lines).get(molecule)
+    return Path(user) if user else data_path("lines", LINE_FILES[band_group][molecule])
+
+
 @lru_cache(maxsize=16)
-def line_list(band_group: str, molecule: int, numin: float, numax: float) -> np.ndarray:
-    """Lines of one molecule for ``O2A`` or ``SWIR`` between ``numin`` and ``numax``."""
-    return read_par(data_path("lines", LINE_FILES[band_group][molecule]), numin, numax,
-                    molecule=molecule)
+def line_list(band_group: str, molecule: int, numin: float, numax: float,
+              lines: LineLists = ()) -> np.ndarray:
+    """Lines of one molecule for ``O2A`` or ``SWIR`` between ``numin`` and ``numax``.
+
+    From the packaged list, or the user's ``.par`` file named in ``lines``.
+    """
+    return read_par(line_file(band_group, molecule, lines), numin, numax, molecule=molecule)
 
 
 @lru_cache(maxsize=4)

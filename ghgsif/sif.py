@@ -22,6 +22,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from ghgsif.refdata import LineLists
 from ghgsif.solar import convolved_solar
 from ghgsif.windows import WINDOW_GASES, Window, telluric_basis
 
@@ -110,14 +111,16 @@ def fit_kernel(y: np.ndarray, sigma: np.ndarray, use: np.ndarray, basis: np.ndar
 
 
 def window_basis(wl_nm: np.ndarray, fwhm_nm: np.ndarray, window: Window,
-                 lo_nm: float, hi_nm: float) -> tuple[np.ndarray, np.ndarray]:
+                 lo_nm: float, hi_nm: float,
+                 line_lists: LineLists = ()) -> tuple[np.ndarray, np.ndarray]:
     """Basis [n, N_BASIS, m] of the window model at registered wavelengths [n, m].
 
     Columns: the convolved solar spectrum times ``x^k`` (``k < N_POLY``), the convolved
     solar spectrum times each window gas's optical depth (:mod:`ghgsif.windows`), and the
     fluorescence shape normalised at the window's reference wavelength (last). Also
     returns the pixels inside the window [n, m]. ``fwhm_nm`` [n] per sounding; ``lo_nm``,
-    ``hi_nm`` the band's range (for the solar model).
+    ``hi_nm`` the band's range (for the solar model); ``line_lists`` user ``.par`` files
+    for the window gases.
     """
     wl = np.asarray(wl_nm, np.float64)
     n, m = wl.shape
@@ -138,7 +141,7 @@ def window_basis(wl_nm: np.ndarray, fwhm_nm: np.ndarray, window: Window,
         for k in range(N_POLY):
             basis[rows, k, cols] = s * x**k
         for g, mol in enumerate(WINDOW_GASES):
-            spline = telluric_basis(lo_nm, hi_nm, float(f), mol)
+            spline = telluric_basis(lo_nm, hi_nm, float(f), mol, line_lists)
             basis[rows, N_POLY + g, cols] = -spline(w)  # type: ignore[operator]
         basis[rows, N_BASIS - 1, cols] = sif_shape(w) / g_ref
     return basis, inside
@@ -146,18 +149,27 @@ def window_basis(wl_nm: np.ndarray, fwhm_nm: np.ndarray, window: Window,
 
 def retrieve_sif(radiance: np.ndarray, noise: np.ndarray, good: np.ndarray,
                  wl_nm: np.ndarray, fwhm_nm: np.ndarray, window: Window, lo_nm: float,
-                 hi_nm: float) -> dict[str, np.ndarray]:
+                 hi_nm: float, chunk: int = 256,
+                 line_lists: LineLists = ()) -> dict[str, np.ndarray]:
     """SIF of soundings [n, m] (radiance, noise, usable pixels, registered wavelengths).
 
     Returns ``sif`` and ``sif_uncertainty`` (W m-2 sr-1 nm-1, at the window's reference
-    wavelength), ``chi2`` (reduced) and ``n_pixels`` per sounding.
+    wavelength), ``chi2`` (reduced) and ``n_pixels`` per sounding. The soundings are
+    fitted ``chunk`` at a time, so the basis (``N_BASIS`` spectra a sounding) stays a few
+    megabytes whatever ``n``; each sounding's numbers do not depend on ``chunk``.
+    ``line_lists`` names user ``.par`` files for the window gases.
     """
-    basis, inside = window_basis(wl_nm, fwhm_nm, window, lo_nm, hi_nm)
-    use = inside & good & np.isfinite(radiance) & (noise > 0)
-    out = np.empty((radiance.shape[0], 2 * N_BASIS + 2))
-    fit_kernel(np.ascontiguousarray(radiance, np.float64),
-               np.ascontiguousarray(np.where(noise > 0, noise, 1.0), np.float64), use,
-               np.ascontiguousarray(basis), out)
+    n = radiance.shape[0]
+    out = np.empty((n, 2 * N_BASIS + 2))
+    fw = np.broadcast_to(np.asarray(fwhm_nm, np.float64), (n,))
+    for a in range(0, n, max(int(chunk), 1)):
+        sl = slice(a, min(a + max(int(chunk), 1), n))
+        basis, inside = window_basis(wl_nm[sl], fw[sl], window, lo_nm, hi_nm, line_lists)
+        rad, sig = radiance[sl], noise[sl]
+        use = inside & good[sl] & np.isfinite(rad) & (sig > 0)
+        fit_kernel(np.ascontiguousarray(rad, np.float64),
+                   np.ascontiguousarray(np.where(sig > 0, sig, 1.0), np.float64), use,
+                   np.ascontiguousarray(basis), out[sl])
     p, f = N_BASIS, N_BASIS - 1
     return {"sif": out[:, f], "sif_uncertainty": out[:, p + f],
             "chi2": out[:, 2 * p], "n_pixels": out[:, 2 * p + 1]}

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.integrate import trapezoid
 from scipy.special import wofz
 
-from ghgsif.refdata import line_list, us_standard_atmosphere
+from ghgsif.refdata import LineLists, line_list, us_standard_atmosphere
 from ghgsif.solar import band_group, convolved_solar
 from ghgsif.xsections import line_parameters
 
@@ -55,12 +55,17 @@ def _columns() -> dict[int, float]:
             for mol, key in ((1, "H2O"), (2, "CO2"), (6, "CH4"), (7, "O2"))}
 
 
-def telluric_depth(wl_nm: np.ndarray, molecule: int) -> np.ndarray:
-    """Vertical optical depth of one gas on a vacuum-wavelength grid (module doc)."""
+def telluric_depth(wl_nm: np.ndarray, molecule: int,
+                   line_lists: LineLists = ()) -> np.ndarray:
+    """Vertical optical depth of one gas on a vacuum-wavelength grid (module doc).
+
+    ``line_lists`` names user ``.par`` files that replace the packaged line lists.
+    """
     wl = np.asarray(wl_nm, np.float64)
     nu = 1e7 / wl
     group = band_group(float(wl.min()))
-    lines = line_list(group, molecule, float(nu.min()) - 2.0, float(nu.max()) + 2.0)
+    lines = line_list(group, molecule, float(nu.min()) - 2.0, float(nu.max()) + 2.0,
+                      line_lists)
     tau = np.zeros(wl.size)
     if lines.size == 0:
         return tau
@@ -79,7 +84,7 @@ def telluric_depth(wl_nm: np.ndarray, molecule: int) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def telluric_basis(lo_nm: float, hi_nm: float, fwhm_nm: float,
-                   molecule: int) -> object:
+                   molecule: int, line_lists: LineLists = ()) -> object:
     """Spline of the ISRF-convolved ``S tau_g`` for a band's solar model and FWHM."""
     solar = convolved_solar(lo_nm, hi_nm, fwhm_nm)
-    return solar.product(telluric_depth(solar.wl_fine, molecule))
+    return solar.product(telluric_depth(solar.wl_fine, molecule, line_lists))

@@ -20,13 +20,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numba as nb
 import numpy as np
 
-from ghgsif.refdata import MOLECULAR_MASS, PARTITION_EXPONENT, line_list, us_standard_atmosphere
+from ghgsif.refdata import (
+    MOLECULAR_MASS,
+    PARTITION_EXPONENT,
+    LineLists,
+    line_file,
+    line_list,
+    us_standard_atmosphere,
+)
 
 C2 = 1.4387769  # cm K
 K_B = 1.380649e-23
@@ -113,10 +123,14 @@ def line_parameters(lines: np.ndarray, molecule: int, p_atm: float, t_k: float,
 
 def line_by_line(nu: np.ndarray, band_group: str, gas: str, p_hpa: float, t_k: float,
                  vmr: float = 0.0, wing_cm: float = 25.0,
-                 weak_wing_cm: float = 3.0) -> np.ndarray:
-    """Cross-section (cm2 per molecule) of one gas on the ascending grid ``nu`` (cm-1)."""
+                 weak_wing_cm: float = 3.0, line_lists: LineLists = ()) -> np.ndarray:
+    """Cross-section (cm2 per molecule) of one gas on the ascending grid ``nu`` (cm-1).
+
+    ``line_lists`` names user ``.par`` files that replace the packaged line lists.
+    """
     mol = BAND_GASES[band_group][gas]
-    lines = line_list(band_group, mol, float(nu[0] - wing_cm), float(nu[-1] + wing_cm))
+    lines = line_list(band_group, mol, float(nu[0] - wing_cm), float(nu[-1] + wing_cm),
+                      line_lists)
     out = np.zeros(nu.size)
     if lines.size == 0:
         return out
@@ -180,21 +194,39 @@ class XsecTable:
         return np.exp(out) - TINY
 
 
+def _table_nodes(n_p: int, t_offsets: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The ``ln p`` nodes and the temperature offsets of a table."""
+    return np.linspace(np.log(0.05), np.log(1100.0), n_p), np.asarray(t_offsets, np.float64)
+
+
+def gas_table(band_group: str, nu: np.ndarray, gas: str, ln_p: np.ndarray,
+              t_offsets: np.ndarray, dtype: type = np.float64,
+              line_lists: LineLists = ()) -> np.ndarray:
+    """One gas's log cross-sections [ln p node, T node, nu] (module doc), in ``dtype``.
+
+    Filled one line-by-line spectrum at a time, so building takes the table's own size
+    in memory and a spectrum more.
+    """
+    t_std = XsecTable(band_group, nu, ln_p, t_offsets, {}).t_standard(np.exp(ln_p))
+    arr: np.ndarray = np.empty((ln_p.size, t_offsets.size, nu.size), dtype)
+    for i, lp in enumerate(ln_p):
+        for k, dt in enumerate(t_offsets):
+            arr[i, k] = np.log(line_by_line(nu, band_group, gas, float(np.exp(lp)),
+                                            float(t_std[i] + dt),
+                                            line_lists=line_lists) + TINY)
+    return arr
+
+
 def build_table(band_group: str, nu: np.ndarray, n_p: int = 36,
-                t_offsets: tuple[float, ...] = (-30.0, -15.0, 0.0, 15.0, 30.0)) -> XsecTable:
+                t_offsets: tuple[float, ...] = (-30.0, -15.0, 0.0, 15.0, 30.0),
+                line_lists: LineLists = ()) -> XsecTable:
     """Cross-section tables of a band group's gases on ``nu`` (module doc)."""
-    ln_p = np.linspace(np.log(0.05), np.log(1100.0), n_p)
-    tab = XsecTable(band_group, np.asarray(nu, np.float64), ln_p,
-                    np.asarray(t_offsets, np.float64), {})
-    t_std = tab.t_standard(np.exp(ln_p))
-    for gas in BAND_GASES[band_group]:
-        arr = np.empty((n_p, len(t_offsets), nu.size), np.float64)
-        for i, lp in enumerate(ln_p):
-            for k, dt in enumerate(t_offsets):
-                arr[i, k] = np.log(line_by_line(nu, band_group, gas, float(np.exp(lp)),
-                                                float(t_std[i] + dt)) + TINY)
-        tab.xsec[gas] = arr
-    return tab
+    ln_p, t_off = _table_nodes(n_p, t_offsets)
+    nu = np.asarray(nu, np.float64)
+    return XsecTable(band_group, nu, ln_p, t_off,
+                     {gas: gas_table(band_group, nu, gas, ln_p, t_off,
+                                     line_lists=line_lists)
+                      for gas in BAND_GASES[band_group]})
 
 
 def cache_dir() -> Path | None:
@@ -209,12 +241,13 @@ def cache_dir() -> Path | None:
     return Path(base) / "pisar-l3"
 
 
-def _table_key(band_group: str, nu: np.ndarray) -> str:
-    from ghgsif.refdata import LINE_FILES, data_path
-
+def _table_key(band_group: str, nu: np.ndarray, line_lists: LineLists = ()) -> str:
+    """Cache key of a table: the grid and the content of every line list used."""
     h = hashlib.sha256(f"{_TABLE_SCHEMA}:{band_group}:{nu.size}:{nu[0]!r}:{nu[-1]!r}".encode())
-    for mol in sorted(LINE_FILES[band_group]):
-        h.update(data_path("lines", LINE_FILES[band_group][mol]).read_bytes())
+    for mol in sorted(BAND_GASES[band_group].values()):
+        with open(line_file(band_group, mol, line_lists), "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()[:24]
 
 
@@ -235,14 +268,51 @@ class _CachedGases(dict):  # type: ignore[type-arg]
 
     def __missing__(self, gas: str) -> np.ndarray:
         self.clear()
-        with np.load(self.path) as z:
-            arr = z[gas]
+        arr = npz_member(self.path, gas)
         self[gas] = arr
         return arr
 
 
+def npz_member(path: Path, name: str) -> np.ndarray:
+    """One array of an ``.npz`` file: memory-mapped (read-only) when stored uncompressed.
+
+    A table is read a few pressure and temperature nodes at a time, so mapping it keeps
+    in memory only the pages used; a compressed member is read whole. Offsets and sizes
+    from the zip and ``.npy`` headers are checked against the file's size.
+    """
+    with zipfile.ZipFile(path) as zf:
+        try:
+            info = zf.getinfo(f"{name}.npy")
+        except KeyError:
+            raise KeyError(f"{path}: no array {name!r}") from None
+        if info.compress_type != zipfile.ZIP_STORED:
+            with zf.open(info) as fh:
+                return np.asarray(np.lib.format.read_array(fh, allow_pickle=False))
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise ValueError(f"{path}: member {name!r} at byte {info.header_offset}: "
+                             "not a zip local header")
+        n_name, n_extra = struct.unpack("<HH", local[26:30])
+        fh.seek(info.header_offset + 30 + n_name + n_extra)
+        version = np.lib.format.read_magic(fh)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read_header(fh)
+        offset = fh.tell()
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    if dtype.hasobject or offset + nbytes > size or nbytes != info.file_size - (
+            offset - info.header_offset - 30 - n_name - n_extra):
+        raise ValueError(f"{path}: member {name!r}: header says {shape} {dtype} at byte "
+                         f"{offset}, which the file ({size} bytes) does not hold")
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                     order="F" if fortran else "C")
+
+
 def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.004,
-               margin_nm: float = 1.0) -> XsecTable:
+               margin_nm: float = 1.0, line_lists: LineLists = ()) -> XsecTable:
     """The table of a band: built once, then read from the on-disk cache (:func:`cache_dir`).
 
     The log cross-sections are kept in single precision (1e-7 relative), both when built
@@ -252,27 +322,49 @@ def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.0
     """
     nu = np.arange(1e7 / (hi_nm + margin_nm), 1e7 / (lo_nm - margin_nm), step_cm)
     folder = cache_dir()
-    path = folder / f"xsec_{band_group}_{_table_key(band_group, nu)}.npz" if folder else None
+    path = (folder / f"xsec_{band_group}_{_table_key(band_group, nu, line_lists)}.npz"
+            if folder else None)
     if path is not None and path.is_file():
         try:
             with np.load(path) as z:
                 if not set(BAND_GASES[band_group]) <= set(z.files):
                     raise KeyError(path)
-                return XsecTable(band_group, nu, z["ln_p"], z["t_offsets"],
-                                 _CachedGases(path))
-        except (OSError, ValueError, KeyError):
+                tab = XsecTable(band_group, nu, z["ln_p"], z["t_offsets"],
+                                _CachedGases(path))
+            for gas in BAND_GASES[band_group]:  # every member whole and in place
+                npz_member(path, gas)
+            return tab
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # unreadable cache entry: rebuild it
-    built = build_table(band_group, nu)
-    tab = XsecTable(band_group, nu, built.ln_p, built.t_offsets,
-                    {g: v.astype(np.float32) for g, v in built.xsec.items()})
+    ln_p, t_off = _table_nodes(36, (-30.0, -15.0, 0.0, 15.0, 30.0))
+
+    def arrays() -> Iterator[tuple[str, np.ndarray]]:
+        yield "ln_p", ln_p
+        yield "t_offsets", t_off
+        for gas in BAND_GASES[band_group]:
+            yield gas, gas_table(band_group, nu, gas, ln_p, t_off, np.float32, line_lists)
+
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.part.npz")
-            arrays: dict[str, np.ndarray] = {"ln_p": tab.ln_p, "t_offsets": tab.t_offsets}
-            arrays.update(tab.xsec)
-            np.savez(tmp, **arrays)  # type: ignore[arg-type]
+            _save_npz(tmp, arrays())
             os.replace(tmp, path)
+            return XsecTable(band_group, nu, ln_p, t_off, _CachedGases(path))
         except OSError:
-            pass  # a read-only home: tables are rebuilt per process
-    return tab
+            pass  # a read-only home: tables are built per process and kept in memory
+    return XsecTable(band_group, nu, ln_p, t_off,
+                     {name: arr for name, arr in arrays() if name in BAND_GASES[band_group]})
+
+
+def _save_npz(path: Path, arrays: Iterable[tuple[str, np.ndarray]]) -> None:
+    """An uncompressed ``.npz`` written one array at a time as ``arrays`` yields them.
+
+    ``numpy.savez`` needs every array at once; a table is built and written gas by gas,
+    so building takes one gas's share of memory, as reading it does (``np.load`` reads
+    the file).
+    """
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, arr in arrays:
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)

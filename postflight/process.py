@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -106,15 +107,17 @@ def default_config_yaml() -> str:
             ann = info.annotation
             sub = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
             if info.description:
-                lines.append(f"{pad}# {info.description}")
+                lines.extend(f"{pad}# {part}" for part in textwrap.wrap(
+                    info.description, 96 - len(pad)))
             elif sub is not None and sub.__doc__:
                 lines.append(f"{pad}# {sub.__doc__.strip().splitlines()[0]}")
             if sub is not None:
                 lines.append(f"{pad}{name}:")
                 emit(sub, value, indent + 1)
             else:
-                text = yaml.safe_dump({name: value}, default_flow_style=True, width=1000)
-                lines.append(pad + text.strip().strip("{}"))
+                text = yaml.safe_dump({name: value}, default_flow_style=True,
+                                      width=1000).strip()
+                lines.append(pad + text[1:-1])  # the outer braces of the one-key mapping
         if indent == 0:
             lines.append("")
 
@@ -227,6 +230,27 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
     return made
 
 
+def _release_memory() -> None:
+    """Between steps of a ``--max-memory`` run: caches dropped, freed heap returned.
+
+    astropy's Earth-orientation tables go (the alignment has used them), and glibc's
+    ``malloc_trim`` gives the pages of freed small blocks back to the system; otherwise
+    they stay resident under the next step's peak.
+    """
+    import ctypes
+    import ctypes.util
+    import gc
+
+    from flightlog.timesys import release_earth_orientation
+
+    release_earth_orientation()
+    gc.collect()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
+
+
 def _bound_heap() -> None:
     """Make glibc return freed large blocks to the system (a ``--max-memory`` run).
 
@@ -275,6 +299,8 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
         dem = load_dem(cfg.dem) if cfg.dem else None
         with step(log, "align", dump=str(dump)):
             al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
+        if config.max_memory_mb is not None:
+            _release_memory()
         inputs = describe_inputs(al.inputs, desc.root)
         summary: dict[str, Any] = {"flight_id": desc.flight_id, "dump": str(dump),
                                    "alignment": al.report(), "inputs": inputs,
@@ -282,8 +308,14 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
         if desc.sar is not None:
             summary.update(process_sar(dump, out, config, al=al, state=state,
                                        executor=executor, inputs=inputs))
+            if config.max_memory_mb is not None:
+                _release_memory()
         if desc.ghgsif is not None and config.ghgsif.enabled and al.ghgsif:
-            key = step_key("ghgsif", inputs, config.ghgsif.model_dump(mode="json"),
+            # user line lists are inputs too: their content keys the step and the products
+            gs_inputs = inputs + [{**describe_inputs([Path(p).resolve()])[0],
+                                   "role": f"line list {g}"}
+                                  for g, p in sorted(config.ghgsif.line_lists.items())]
+            key = step_key("ghgsif", gs_inputs, config.ghgsif.model_dump(mode="json"),
                            config.max_memory_mb)
             entry = state.done("ghgsif", key)
             if entry is None:
@@ -298,7 +330,7 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                           block_frames=gs_cfg.ghgsif.block_frames), progress(
                         frames, "spectrometer", "frame") as bar:
                     res = process_spectrometer(dump, out, al, gs_cfg.ghgsif, provenance(
-                        inputs, gs_cfg.model_dump(mode="json")), executor.map, bar.update)
+                        gs_inputs, gs_cfg.model_dump(mode="json")), executor.map, bar.update)
                 entry = state.record("ghgsif", key, [res["l1b"], res["l2"]], res)
             else:
                 log.info("spectrometer L1B and L2: up to date, reused")

@@ -62,11 +62,19 @@ class Executor:
         for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]:
             logging.getLogger(name).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
         if scheduler == "local":
+            import dask
+
             n = workers or len(os.sched_getaffinity(0))
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=None,
-                                        env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
-                                        silence_logs=logging.ERROR)
+            # dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes
+            # glibc's mmap threshold: every array of the forward model (a few hundred kB)
+            # is then mapped and faulted in anew, and the retrievals ran at half speed
+            with dask.config.set({
+                    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                self.cluster = LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True,
+                    dashboard_address=None,
+                    env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+                    silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         else:
             self.client = Client(scheduler)

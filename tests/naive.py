@@ -209,3 +209,18 @@ def refined_lee_direct(c, looks, masks):
             mean_c = c[i - 3:i + 4, j - 3:j + 4][m].mean(axis=0)
             out[i, j] = mean_c + gain * (c[i, j] - mean_c)
     return out
+
+
+def isrf_weights_direct(fine_wl, pixel_wl, fwhm_nm):
+    """Dense matrix of normalised Gaussian ISRF weights (to 5 sigma) on a fine grid, with
+    each fine point's weight its grid spacing, pixel by pixel."""
+    import numpy as np
+
+    sig = fwhm_nm / (2 * np.sqrt(2 * np.log(2)))
+    dl = np.abs(np.gradient(fine_wl))
+    out = np.zeros((len(pixel_wl), fine_wl.size))
+    for i, c in enumerate(pixel_wl):
+        m = (fine_wl >= c - 5 * sig) & (fine_wl < c + 5 * sig)
+        w = np.exp(-0.5 * ((fine_wl[m] - c) / sig) ** 2) * dl[m]
+        out[i, m] = w / w.sum()
+    return out
