@@ -368,3 +368,4 @@ def _save_npz(path: Path, arrays: Iterable[tuple[str, np.ndarray]]) -> None:
         for name, arr in arrays:
             with zf.open(f"{name}.npy", "w", force_zip64=True) as fh:
                 np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)
+            del arr  # before the next is built: one gas in memory at a time
