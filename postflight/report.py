@@ -116,8 +116,9 @@ def retrieval_statistics(l2: str | os.PathLike[str]) -> dict[str, Any]:
     with netCDF4.Dataset(l2) as nc:
         n = nc.dimensions["sounding"].size if "sounding" in nc.dimensions else 0
         stats["soundings"] = int(n)
-        for name in ("sif_757", "sif_771", "sif_757_o2a", "xco2", "xch4", "xch4_proxy",
-                     "cloud_delta_pressure"):
+        for name in ("sif_757", "sif_771", "sif_757_o2a", "sif_757_sfld", "sif_757_3fld",
+                     "sif_757_ifld", "xco2", "xch4", "xch4_proxy", "cloud_delta_pressure",
+                     "cloud_co2_delta_pressure"):
             if name not in nc.variables:
                 continue
             v = np.ma.filled(nc.variables[name][:].astype(np.float64), np.nan)
