@@ -73,9 +73,10 @@ _XGAS_VARS = ("xco2", "xco2_uncertainty", "xco2_averaging_kernel", "xch4", "xch4
               "xch4_averaging_kernel", "xch4_proxy", "xch4_proxy_uncertainty", "wco2_chi2",
               "ch4_chi2", "wco2_iterations", "ch4_iterations", "wco2_converged",
               "ch4_converged", "cloud_co2_delta_pressure")
-#: Quality bit of a sounding whose weak CO2 band's light path disagrees with the O2-A
-#: band's (:func:`ghgsif.clouds.co2_band_consistency`).
-CO2_BAND_INCONSISTENT = 64
+#: Quality bits set by the cloud tests: cloudy (any test), the O2-A fit did not converge,
+#: and the weak CO2 band's light path disagrees with the O2-A band's
+#: (:func:`ghgsif.clouds.co2_band_consistency`).
+CLOUDY, O2A_NOT_CONVERGED, CO2_BAND_INCONSISTENT = 16, 32, 64
 
 
 #: Per-sounding geometry copied to the products: (product variable, SpectrometerBand field)
@@ -392,6 +393,15 @@ def _serial_map(fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any
     return [fn(*a) for a in args]
 
 
+def _items(todo: list[tuple[int, int]], rad: np.ndarray, noise: np.ndarray,
+           good: np.ndarray, wl: np.ndarray, fwhm: np.ndarray, rows: np.ndarray,
+           sb: Any) -> list[tuple[Any, ...]]:
+    """The arguments of each sounding ``(frame, pixel)`` of ``todo`` for the retrievals."""
+    return [(rad[f, x], noise[f, x], good[f, x], wl[f, x], float(fwhm[x]),
+             float(sb.solar_zenith[rows[f], x]), float(sb.view_zenith[rows[f], x]))
+            for f, x in todo]
+
+
 def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.ndarray,
                    fwhm: np.ndarray, lo: float, hi: float, rows: np.ndarray, fcs: np.ndarray,
                    sb: Any, al: Alignment, l2: dict[str, list[np.ndarray]],
@@ -408,10 +418,8 @@ def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.
     cloud = np.zeros(n_f * n_x, np.uint8)
     q = np.zeros(n_f * n_x, np.uint8)
     todo = [(f, x) for f in range(n_f) for x in range(n_x) if sb.valid[rows[f], x]]
-    results = _retrieve(map_fn, "o2a", lo, hi, (ground_km, aircraft_km), [
-        (rad[f, x], noise[f, x], good[f, x], wl[f, x], float(fwhm[x]),
-         float(sb.solar_zenith[rows[f], x]), float(sb.view_zenith[rows[f], x]))
-        for f, x in todo], lines)
+    results = _retrieve(map_fn, "o2a", lo, hi, (ground_km, aircraft_km),
+                        _items(todo, rad, noise, good, wl, fwhm, rows, sb), lines)
     for (f, x), r in zip(todo, results, strict=True):
         i = f * n_x + x
         c = cloud_test(r, expected)
@@ -423,7 +431,7 @@ def _o2a_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np.
         out["o2a_brightness"][i] = c.brightness
         out["o2a_iterations"][i] = r.iterations
         cloud[i] = c.cloudy
-        q[i] = (16 if c.cloudy else 0) | (0 if r.converged else 32)
+        q[i] = (CLOUDY if c.cloudy else 0) | (0 if r.converged else O2A_NOT_CONVERGED)
         o2[(int(fcs[f]), x)] = (float(r.x[0]), float(r.uncertainty[0]), c.cloudy)
     for k, v in out.items():
         l2[k].append(v)
@@ -443,10 +451,8 @@ def _swir_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray, wl: np
     fw = band_forward(lo, hi, aircraft_km, ground_km, lines)
     todo = [(f, x) for f in range(n_f) if not (first + f) % every for x in range(n_x)
             if sb.valid[rows[f], x] and (int(fcs[f]), x) in o2 and not o2[(int(fcs[f]), x)][2]]
-    results = _retrieve(map_fn, "swir", lo, hi, (ground_km, aircraft_km), [
-        (rad[f, x], noise[f, x], good[f, x], wl[f, x], float(fwhm[x]),
-         float(sb.solar_zenith[rows[f], x]), float(sb.view_zenith[rows[f], x]))
-        for f, x in todo], lines)
+    results = _retrieve(map_fn, "swir", lo, hi, (ground_km, aircraft_km),
+                        _items(todo, rad, noise, good, wl, fwhm, rows, sb), lines)
     prior = _ColumnPrior(tuple(fw.gases), {g: fw.layers.column_average(g) for g in fw.gases})
     for (f, x), r in zip(todo, results, strict=True):
         out[(int(fcs[f]), x)] = (r, prior)
@@ -464,15 +470,15 @@ class _ColumnPrior:
     average: dict[str, float]
 
 
-def _over_o2(r: Any, fw: Any, gas: str, s_o2: float, u_o2: float,
+def _over_o2(r: Any, prior: _ColumnPrior, gas: str, s_o2: float, u_o2: float,
              unit: float) -> tuple[float, float, float]:
     """Column-averaged mole fraction of ``gas`` over the O2 dry-air column.
 
     In ``1 / unit`` (ppm for ``1e6``), with its uncertainty and the scale's averaging
     kernel.
     """
-    j = fw.gases.index(gas)
-    x = r.x[j] / s_o2 * fw.average[gas] * unit
+    j = prior.gases.index(gas)
+    x = r.x[j] / s_o2 * prior.average[gas] * unit
     return (float(x), float(x * np.hypot(r.uncertainty[j] / r.x[j], u_o2 / s_o2)),
             float(r.averaging_kernel[j, j]))
 
@@ -507,10 +513,10 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
             got = xgas[band].get(key)
             if got is None:
                 continue
-            r, fw = got
-            x, u, ak = _over_o2(r, fw, gas, so2, u_o2, unit)
+            r, prior = got
+            x, u, ak = _over_o2(r, prior, gas, so2, u_o2, unit)
             if band == "WCO2":
-                s_co2[i] = r.x[fw.gases.index("CO2")]
+                s_co2[i] = r.x[prior.gases.index("CO2")]
             vals[name][i], vals[f"{name}_uncertainty"][i] = x, u
             vals[f"{name}_averaging_kernel"][i] = ak
             vals[f"{fit}_chi2"][i] = r.chi2
@@ -518,9 +524,9 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
             vals[f"{fit}_converged"][i] = float(r.converged)
         w, c = xgas["WCO2"].get(key), xgas["CH4"].get(key)
         if w is not None and c is not None:  # proxy: the weak CO2 band's CO2 as light path
-            (r, fw), (rw, fww) = c, w
-            j, jc = fw.gases.index("CH4"), fww.gases.index("CO2")
-            px_ = r.x[j] / rw.x[jc] * fw.average["CH4"] * 1e9
+            (r, prior), (rw, prior_w) = c, w
+            j, jc = prior.gases.index("CH4"), prior_w.gases.index("CO2")
+            px_ = r.x[j] / rw.x[jc] * prior.average["CH4"] * 1e9
             vals["xch4_proxy"][i] = px_
             vals["xch4_proxy_uncertainty"][i] = px_ * np.hypot(
                 r.uncertainty[j] / r.x[j], rw.uncertainty[jc] / rw.x[jc])
@@ -531,7 +537,7 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
         l2[k] = [v]
     l2["cloud_flag"] = [np.concatenate(l2["cloud_flag"]) | bad.astype(np.uint8)]
     l2["quality_flag"] = [np.concatenate(l2["quality_flag"])
-                          | np.where(bad, 16 | CO2_BAND_INCONSISTENT, 0).astype(np.uint8)]
+                          | np.where(bad, CLOUDY | CO2_BAND_INCONSISTENT, 0).astype(np.uint8)]
     return l2
 
 

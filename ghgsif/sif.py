@@ -162,8 +162,9 @@ def retrieve_sif(radiance: np.ndarray, noise: np.ndarray, good: np.ndarray,
     n = radiance.shape[0]
     out = np.empty((n, 2 * N_BASIS + 2))
     fw = np.broadcast_to(np.asarray(fwhm_nm, np.float64), (n,))
-    for a in range(0, n, max(int(chunk), 1)):
-        sl = slice(a, min(a + max(int(chunk), 1), n))
+    step = max(int(chunk), 1)
+    for a in range(0, n, step):
+        sl = slice(a, a + step)
         basis, inside = window_basis(wl_nm[sl], fw[sl], window, lo_nm, hi_nm, line_lists)
         rad, sig = radiance[sl], noise[sl]
         use = inside & good[sl] & np.isfinite(rad) & (sig > 0)

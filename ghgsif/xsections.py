@@ -29,6 +29,7 @@ from pathlib import Path
 import numba as nb
 import numpy as np
 
+from flightlog.provenance import atomic_output
 from ghgsif.refdata import (
     MOLECULAR_MASS,
     PARTITION_EXPONENT,
@@ -326,14 +327,10 @@ def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.0
             if folder else None)
     if path is not None and path.is_file():
         try:
-            with np.load(path) as z:
-                if not set(BAND_GASES[band_group]) <= set(z.files):
-                    raise KeyError(path)
-                tab = XsecTable(band_group, nu, z["ln_p"], z["t_offsets"],
-                                _CachedGases(path))
-            for gas in BAND_GASES[band_group]:  # every member whole and in place
+            for gas in BAND_GASES[band_group]:  # every member present, whole, in place
                 npz_member(path, gas)
-            return tab
+            return XsecTable(band_group, nu, np.array(npz_member(path, "ln_p")),
+                             np.array(npz_member(path, "t_offsets")), _CachedGases(path))
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # unreadable cache entry: rebuild it
     ln_p, t_off = _table_nodes(36, (-30.0, -15.0, 0.0, 15.0, 30.0))
@@ -346,10 +343,8 @@ def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.0
 
     if path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.part.npz")
-            _save_npz(tmp, arrays())
-            os.replace(tmp, path)
+            with atomic_output(path) as tmp:  # removed if the build or the write fails
+                _save_npz(tmp, arrays())
             return XsecTable(band_group, nu, ln_p, t_off, _CachedGases(path))
         except OSError:
             pass  # a read-only home: tables are built per process and kept in memory
@@ -361,8 +356,7 @@ def _save_npz(path: Path, arrays: Iterable[tuple[str, np.ndarray]]) -> None:
     """An uncompressed ``.npz`` written one array at a time as ``arrays`` yields them.
 
     ``numpy.savez`` needs every array at once; a table is built and written gas by gas,
-    so building takes one gas's share of memory, as reading it does (``np.load`` reads
-    the file).
+    so building takes one gas's share of memory (reading maps it: :func:`npz_member`).
     """
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, arr in arrays:

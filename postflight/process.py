@@ -230,6 +230,17 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
     return made
 
 
+def _glibc(call: str, *args: int) -> None:
+    """``call(*args)`` of the C library when it is glibc; elsewhere nothing to tune."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), call)(*args)
+    except (OSError, AttributeError):
+        pass  # not glibc
+
+
 def _release_memory() -> None:
     """Between steps of a ``--max-memory`` run: caches dropped, freed heap returned.
 
@@ -237,18 +248,13 @@ def _release_memory() -> None:
     ``malloc_trim`` gives the pages of freed small blocks back to the system; otherwise
     they stay resident under the next step's peak.
     """
-    import ctypes
-    import ctypes.util
     import gc
 
     from flightlog.timesys import release_earth_orientation
 
     release_earth_orientation()
     gc.collect()
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc
+    _glibc("malloc_trim", 0)
 
 
 def _bound_heap() -> None:
@@ -258,14 +264,7 @@ def _bound_heap() -> None:
     of that size come from the heap, which fragments and keeps the peak resident; a fixed
     1 MiB threshold keeps large arrays in their own mappings, released when freed.
     """
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to tune
+    _glibc("mallopt", -3, 1 << 20)  # M_MMAP_THRESHOLD
 
 
 def _file_digest(path: str | None) -> str | None:
