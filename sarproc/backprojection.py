@@ -341,6 +341,62 @@ def subtile_work(offset: np.ndarray, work: np.ndarray) -> None:
 
 
 @nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def pulse_weights(wx: float, wy: float, wz: float, r: float, sc: float, p: int,
+                  track: np.ndarray, axes: np.ndarray, sin_half: float, table: np.ndarray,
+                  ka: float, ke: float, min_gain: float, work: np.ndarray,
+                  wgt: np.ndarray) -> None:
+    """Window and antenna-pattern weights of pulse ``p`` at a sub-tile's pixels.
+
+    ``(wx, wy, wz)`` is the sub-tile's centre from the pulse's transmit position, ``r``
+    its length and ``sc`` the sine of squint there; ``work`` rows 0-3 hold the pixels'
+    offsets and squared norms (:func:`subtile_work`). ``wgt[i]`` is the window (float32
+    ``table`` over the sine of squint on [-sin_half, sin_half], zero outside) divided by
+    the one-way power pattern (``ka``, ``ke`` of :func:`pulse_constants`; none when 0),
+    zero below ``min_gain`` or behind the antenna. Squint and antenna angles are those
+    of the transmit position.
+    """
+    n_i = work.shape[1]
+    n_w = table.size - 1
+    ox, oy, oz, dd = work[0], work[1], work[2], work[3]
+    ir = 1.0 / r
+    fax0, fay0, faz0 = _F(wx * ir), _F(wy * ir), _F(wz * ir)
+    fhr, fhr2 = _F(0.5 * ir), _F(0.5 * ir * ir)
+    fr, fscr = _F(r), _F(sc * r)
+    ftx, fty, ftz = _F(track[p, 0]), _F(track[p, 1]), _F(track[p, 2])
+    for i in range(n_i):
+        dx, dy, dz = ox[i], oy[i], oz[i]
+        da = dx * fax0 + dy * fay0 + dz * faz0
+        dr_tx = da + (dd[i] - da * da) * (fhr - da * fhr2)
+        wgt[i] = (fscr + dx * ftx + dy * fty + dz * ftz) / (fr + dr_tx)
+    # window: table lookup (scalar loads), zero outside the angle
+    ksq, nw0, nwm = _F(n_w / (2.0 * sin_half)), _F(n_w * 0.5), _F(n_w - 1e-3)
+    fsh = _F(sin_half)
+    for i in range(n_i):
+        s = wgt[i]
+        uw = min(max(s * ksq + nw0, _ZERO), nwm)
+        iu = int(uw)
+        wgt[i] = (table[iu] + (uw - _F(iu)) * (table[iu + 1] - table[iu])) * _F(abs(s) <= fsh)
+    if ka > 0.0:
+        fbx, fby, fbz = _F(axes[p, 0, 0]), _F(axes[p, 0, 1]), _F(axes[p, 0, 2])
+        fax, fay, faz = _F(axes[p, 1, 0]), _F(axes[p, 1, 1]), _F(axes[p, 1, 2])
+        fex, fey, fez = _F(axes[p, 2, 0]), _F(axes[p, 2, 1]), _F(axes[p, 2, 2])
+        wb = _F(wx * axes[p, 0, 0] + wy * axes[p, 0, 1] + wz * axes[p, 0, 2])
+        wa = _F(wx * axes[p, 1, 0] + wy * axes[p, 1, 1] + wz * axes[p, 1, 2])
+        we = _F(wx * axes[p, 2, 0] + wy * axes[p, 2, 1] + wz * axes[p, 2, 2])
+        fka, fke, fmin = _F(ka), _F(ke), _F(min_gain)
+        for i in range(n_i):
+            dx, dy, dz = ox[i], oy[i], oz[i]
+            icb = _ONE / (wb + dx * fbx + dy * fby + dz * fbz)
+            ta = (wa + dx * fax + dy * fay + dz * faz) * icb
+            te = (we + dx * fex + dy * fey + dz * fez) * icb
+            ga = _sinc(fka * _atan_small(ta))
+            ge = _sinc(fke * _atan_small(te))
+            gg = ga * ga * ge * ge
+            ok = _F((gg >= fmin) & (icb > _ZERO))
+            wgt[i] = wgt[i] * ok / max(gg, fmin)
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
 def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                    vel: np.ndarray, track: np.ndarray, fc: float, cen: np.ndarray, h: float,
                    p0: int, p1: int, sin_half: float, table: np.ndarray, rect: bool,
@@ -358,7 +414,6 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
     """
     n_i = work.shape[1]
     n_s = rc.shape[1]
-    n_w = table.size - 1
     inv_c = 1.0 / C_LIGHT
     use_beam = ka > 0.0
     ox, oy, oz, dd = work[0], work[1], work[2], work[3]
@@ -396,56 +451,18 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
         reach = g * fs_up * h * (1.0 + h / rm) + 1.0
         plain = (rect and not use_beam and abs(sc) + 1.5 * h / r < sin_half
                  and pos0 - reach >= 0.0 and pos0 + reach < n_s - 1)
-        if plain:
-            for i in range(n_i):
-                du = ox[i] * fux + oy[i] * fuy + oz[i] * fuz
-                dl = du + (dd[i] - du * du) * (hir - du * hi2)
-                pos[i] = tfk + dl * kpos
-                phs[i] = phk + dl * kph
-        else:
-            # squint and antenna angles are those of the transmit position
-            ir = 1.0 / r
-            fax0, fay0, faz0 = _F(wx * ir), _F(wy * ir), _F(wz * ir)
-            fhr, fhr2 = _F(0.5 * ir), _F(0.5 * ir * ir)
-            fr, fscr = _F(r), _F(sc * r)
-            ftx, fty, ftz = _F(track[p, 0]), _F(track[p, 1]), _F(track[p, 2])
-            ksq, nw0, nwm = _F(n_w / (2.0 * sin_half)), _F(n_w * 0.5), _F(n_w - 1e-3)
-            fsh = _F(sin_half)
+        for i in range(n_i):
+            du = ox[i] * fux + oy[i] * fuy + oz[i] * fuz
+            dl = du + (dd[i] - du * du) * (hir - du * hi2)
+            pos[i] = tfk + dl * kpos
+            phs[i] = phk + dl * kph
+        if not plain:
+            pulse_weights(wx, wy, wz, r, sc, p, track, axes, sin_half, table, ka, ke,
+                          min_gain, work, wgt)
+            # zero outside the line
             lo_pos, hi_pos = _F(-base), _F(n_s - 1 - base)
-            fbx, fby, fbz = _F(axes[p, 0, 0]), _F(axes[p, 0, 1]), _F(axes[p, 0, 2])
-            fax, fay, faz = _F(axes[p, 1, 0]), _F(axes[p, 1, 1]), _F(axes[p, 1, 2])
-            fex, fey, fez = _F(axes[p, 2, 0]), _F(axes[p, 2, 1]), _F(axes[p, 2, 2])
-            wb = _F(wx * axes[p, 0, 0] + wy * axes[p, 0, 1] + wz * axes[p, 0, 2])
-            wa = _F(wx * axes[p, 1, 0] + wy * axes[p, 1, 1] + wz * axes[p, 1, 2])
-            we = _F(wx * axes[p, 2, 0] + wy * axes[p, 2, 1] + wz * axes[p, 2, 2])
-            fka, fke, fmin = _F(ka), _F(ke), _F(min_gain)
             for i in range(n_i):
-                dx, dy, dz = ox[i], oy[i], oz[i]
-                du = dx * fux + dy * fuy + dz * fuz
-                dl = du + (dd[i] - du * du) * (hir - du * hi2)
-                pos[i] = tfk + dl * kpos
-                phs[i] = phk + dl * kph
-                da = dx * fax0 + dy * fay0 + dz * faz0
-                dr_tx = da + (dd[i] - da * da) * (fhr - da * fhr2)
-                wgt[i] = (fscr + dx * ftx + dy * fty + dz * ftz) / (fr + dr_tx)
-            # window: table lookup (scalar loads), zero outside the angle and the line
-            for i in range(n_i):
-                s = wgt[i]
-                uw = min(max(s * ksq + nw0, _ZERO), nwm)
-                iu = int(uw)
-                wgt[i] = (table[iu] + (uw - _F(iu)) * (table[iu + 1] - table[iu])) * _F(
-                    (abs(s) <= fsh) & (pos[i] >= lo_pos) & (pos[i] < hi_pos))
-            if use_beam:
-                for i in range(n_i):
-                    dx, dy, dz = ox[i], oy[i], oz[i]
-                    icb = _ONE / (wb + dx * fbx + dy * fby + dz * fbz)
-                    ta = (wa + dx * fax + dy * fay + dz * faz) * icb
-                    te = (we + dx * fex + dy * fey + dz * fez) * icb
-                    ga = _sinc(fka * _atan_small(ta))
-                    ge = _sinc(fke * _atan_small(te))
-                    gg = ga * ga * ge * ge
-                    ok = _F((gg >= fmin) & (icb > _ZERO))
-                    wgt[i] = wgt[i] * ok / max(gg, fmin)
+                wgt[i] = wgt[i] * _F((pos[i] >= lo_pos) & (pos[i] < hi_pos))
         # range interpolation: sample index and fraction (vector), the two samples (scalar
         # loads), then interpolation, weight and phase rotation (vector)
         line = rc[p]
@@ -545,13 +562,13 @@ def subtiles(pixels: np.ndarray, size: int | tuple[int, int] = 16) -> tuple[
     return centre, offset, half, (py, px)
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, parallel=True)
 def _subtiles_kernel(pixels: np.ndarray, sy: int, sx: int, centre: np.ndarray,
                      offset: np.ndarray, half: np.ndarray) -> None:
     """:func:`subtiles` on edge-padded pixels (rows past the end repeat the last)."""
     ny, nx = pixels.shape[0], pixels.shape[1]
     n_tx = offset.shape[0] // max(1, -(-ny // sy))
-    for t in range(offset.shape[0]):
+    for t in nb.prange(offset.shape[0]):
         r0, c0 = (t // n_tx) * sy, (t % n_tx) * sx
         lo = np.full(3, np.inf)
         hi = np.full(3, -np.inf)

@@ -1,24 +1,27 @@
 """Factorised backprojection: the fast path (``sar.algorithm: ffbp``).
 
-The pulses are split into subapertures of ``L`` consecutive pulses (Ulander, Hellsten &
-Stenstrom, IEEE TAES 39(3), 2003, with one factorisation level). Each subaperture is
+The pulses are split into subapertures ("leaves") of ``L`` consecutive pulses (Ulander,
+Hellsten & Stenstrom, IEEE TAES 39(3), 2003, one factorisation level). Each leaf is
 backprojected exactly (the kernel of exact backprojection: moving antenna, antenna
 pattern, band-limited range interpolation, and each pulse weighted by the azimuth
 window's formula continued smoothly past the aperture's edges) onto a polar grid on the
-ground, centred on the subaperture's mean phase centre ``C`` with its reference-track
-direction ``t``: range ``rho = |X - C|`` and direction cosine ``alpha = (X - C).t / rho``.
-With the carrier of the subaperture centre, ``exp(j 4 pi fc rho / c)``, removed, the
-polar image is band-limited: in ``alpha`` to about ``L dx / lambda`` cycles (and the
-antenna pattern's and window's own scales), in ``rho`` to the range bandwidth, and it
-is sampled ``oversample`` times finer than those Nyquist spacings.
+ground, centred on the leaf's mean phase centre ``C`` with its reference-track direction
+``t``: range ``rho = |X - C|`` and direction cosine ``alpha = (X - C).t / rho``. With the
+carrier of the leaf centre, ``exp(j 4 pi fc rho / c)``, removed, the polar image is
+band-limited: in ``alpha`` to about ``L dx / lambda`` cycles (and the antenna pattern's
+and window's own scales), in ``rho`` to the range bandwidth, and it is sampled
+``oversample`` times finer than those Nyquist spacings.
 
-Every pixel then sums, over the subapertures all of whose pulses see it inside the
-integration angle, the cubic (Keys) interpolation of their polar images times the
-carrier; a subaperture that straddles the angle's edge is backprojected exactly, pulse
-by pulse, so the aperture ends exactly where exact backprojection ends it. Work per
-pixel drops from about ``N`` pulses to ``N / L`` interpolations plus about ``L`` edge
-pulses. The difference from exact backprojection (about -48 dB at the defaults) is
-measured in the tests and benchmarks.
+The leaf keeps its prefix images: image ``m`` sums its first ``m + 1`` pulses, all on
+the same grid (a part of the leaf has no more bandwidth than the whole). A pixel's
+aperture is the run of pulses ``first .. last`` that see it inside the integration
+angle (:func:`aperture_bounds`, the test exact backprojection makes, pulse by pulse at
+the aperture's ends); a leaf inside it adds its last prefix image, one that straddles an
+end adds the difference of two prefix images, interpolated (Keys cubic) at the pixel
+with the carrier put back. So the aperture ends exactly where exact backprojection ends
+it, and the work per pixel drops from about ``N`` pulses to ``N / L + 2``
+interpolations. The difference from exact backprojection is measured in the tests and
+benchmarks.
 """
 
 from __future__ import annotations
@@ -33,19 +36,18 @@ from sarproc.backprojection import (
     _ZERO,
     C_LIGHT,
     _sincos_cycles,
-    backproject_tiles_kernel,
     expansion_phase,
-    merge_subtiles,
     pulse_constants,
+    pulse_weights,
     subtile_pulses,
     subtile_scratch,
-    subtile_size,
+    subtile_work,
     subtiles,
 )
 from sarproc.windows import parse_window, window_weights
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, parallel=True)
 def _sphere_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, down: np.ndarray,
                    k: np.ndarray, big_r: float, rho: np.ndarray, alpha: np.ndarray,
                    out: np.ndarray) -> None:
@@ -57,17 +59,20 @@ def _sphere_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, down:
     ka = k[0] * axis[0] + k[1] * axis[1] + k[2] * axis[2]
     ks = k[0] * side[0] + k[1] * side[1] + k[2] * side[2]
     kd = k[0] * down[0] + k[1] * down[1] + k[2] * down[2]
-    for i in range(rho.size):
+    # |k + r v(beta)| = R  <=>  q (ks cos(beta) + kd sin(beta)) = Q, so beta = beta0 +
+    # arccos(Q / (q h)) with beta0 = atan2(kd, ks), h = hypot(ks, kd): its cosine and
+    # sine from the angle-sum formulas (no transcendental per point)
+    h = max(np.hypot(ks, kd), 1e-300)
+    c0, s0 = ks / h, kd / h
+    for i in nb.prange(rho.size):
         r = rho[i]
         for j in range(alpha.size):
             a = alpha[j]
             q = np.sqrt(max(1.0 - a * a, 0.0))
-            # |k + r v(beta)| = R  <=>  A cos(beta) + B sin(beta) = Q
             qq = (big_r * big_r - kk - r * r) / (2.0 * r) - a * ka
-            amp_a, amp_b = q * ks, q * kd
-            nrm = max(np.hypot(amp_a, amp_b), 1e-9)
-            beta = np.arctan2(amp_b, amp_a) + np.arccos(min(max(qq / nrm, -1.0), 1.0))
-            cb, sb = np.cos(beta), np.sin(beta)
+            z = min(max(qq / max(q * h, 1e-9), -1.0), 1.0)
+            w = np.sqrt(1.0 - z * z)
+            cb, sb = c0 * z - s0 * w, s0 * z + c0 * w
             for c in range(3):
                 out[i, j, c] = centre[c] + r * (a * axis[c] + q * (cb * side[c]
                                                                    + sb * down[c]))
@@ -101,148 +106,239 @@ def surface_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, rho: 
     return out
 
 
-def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
-               vel: np.ndarray, track: np.ndarray, fc: float, bandwidth_hz: float,
-               pixels: np.ndarray, sin_half: float, window: str, axes: np.ndarray,
-               beam_az: float, beam_el: float, min_gain: float, height_m: float,
-               subaperture: int = 32, oversample: float = 4.0) -> np.ndarray:
-    """Factorised backprojection of a block of pulses onto a tile of pixels (rows, cols, 3).
 
-    Returns the complex sum over pulses with the same scaling as exact backprojection.
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _below(apc: np.ndarray, track: np.ndarray, k: int, x: float, y: float, z: float,
+           thr: float, strict: bool) -> bool:
+    """Whether pulse ``k`` sees ``(x, y, z)`` at a sine of squint below ``thr``."""
+    dx, dy, dz = x - apc[k, 0], y - apc[k, 1], z - apc[k, 2]
+    s = (dx * track[k, 0] + dy * track[k, 1] + dz * track[k, 2]) / np.sqrt(
+        dx * dx + dy * dy + dz * dz)
+    return s < thr if strict else s <= thr
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _first_below(apc: np.ndarray, track: np.ndarray, x: float, y: float, z: float,
+                 thr: float, strict: bool, lo: int, hi: int) -> int:
+    """The first pulse in ``[lo, hi)`` below ``thr`` (:func:`_below`), or ``hi``."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _below(apc, track, mid, x, y, z, thr, strict):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _first_below_near(apc: np.ndarray, track: np.ndarray, x: float, y: float, z: float,
+                      thr: float, strict: bool, guess: int, reach: int) -> int:
+    """:func:`_first_below` over all pulses, searched first within ``reach`` of ``guess``."""
+    n = apc.shape[0]
+    lo, hi = min(max(guess - reach, 0), n), min(max(guess + reach, 0), n)
+    k = _first_below(apc, track, x, y, z, thr, strict, lo, hi)
+    if k == lo and lo > 0 and _below(apc, track, lo - 1, x, y, z, thr, strict):
+        k = _first_below(apc, track, x, y, z, thr, strict, 0, lo)
+    elif k == hi and hi < n:
+        k = _first_below(apc, track, x, y, z, thr, strict, hi, n)
+    return k
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def aperture_bounds(apc: np.ndarray, track: np.ndarray, centre: np.ndarray,
+                    offset: np.ndarray, sin_half: float, first: np.ndarray,
+                    last: np.ndarray) -> None:
+    """First and last pulse that see each pixel inside the integration angle.
+
+    Pixel ``i`` of sub-tile ``t`` is ``centre[t] + offset[t, i]`` (the layout of
+    :func:`sarproc.backprojection.subtiles`). Pulse ``k`` sees it inside the angle when
+    ``|s| <= sin_half``, ``s`` the sine of squint along ``track[k]`` from ``apc[k]``
+    (the test of exact backprojection). The squint falls as the antenna flies on, so
+    the aperture is the run ``first[t, i] .. last[t, i]`` (empty when ``last <
+    first``), found by bisection.
     """
-    ny, nx = pixels.shape[:2]
-    edge = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1],
-                           pixels[ny // 2, nx // 2][None]])
-    tile_c = pixels[ny // 2, nx // 2]
-    n_p = up.shape[0]
-    starts = list(range(0, n_p, subaperture))
-    spacing = float(np.median(np.linalg.norm(np.diff(apc, axis=0), axis=1))) if n_p > 1 else 0.0
-    lam = C_LIGHT / (fc + 0.5 * bandwidth_hz)
-    name, par = parse_window(window)
-    harmonics = {"rect": 0, "hamming": 1}.get(name, int(par.get("nbar", 1.0)) - 1)
-    d_rho = C_LIGHT / (2 * bandwidth_hz) / oversample
-    specs = []
-    for s0 in starts:
-        sl = slice(s0, min(n_p, s0 + subaperture))
-        c = apc[sl].mean(axis=0)
-        t = track[(sl.start + sl.stop - 1) // 2]
-        rel = edge - c
-        rho = np.linalg.norm(rel, axis=1)
-        al = rel @ t / rho
-        reach = sin_half + subaperture * spacing / rho.min()
-        a_lo, a_hi = max(al.min(), -reach), min(al.max(), reach)
-        if a_lo > a_hi:
-            continue
-        n_sl = sl.stop - sl.start
-        length = max(float(np.linalg.norm(apc[sl.stop - 1] - apc[sl.start])), lam)
-        extent = (np.linalg.norm(apc[sl.stop - 1] - apc[sl.start]) * n_sl / (n_sl - 1)
-                  if n_sl > 1 else spacing)
-        # alpha sampling: the subaperture's bandwidth, the antenna pattern divided out and
-        # the window's highest harmonic (both applied at this level)
-        d_al = min(lam / (2 * length), beam_az / 2 if beam_az > 0 else 1.0,
-                   sin_half / harmonics if harmonics else 1.0) / oversample
-        a_lo, a_hi = a_lo - 3 * d_al, a_hi + 3 * d_al
-        r_lo, r_hi = rho.min() - 3 * d_rho, rho.max() + 3 * d_rho
-        specs.append((sl, c, t, r_lo, int(np.ceil((r_hi - r_lo) / d_rho)) + 1, a_lo,
-                      int(np.ceil((a_hi - a_lo) / d_al)) + 1, d_al, extent))
-    if not specs:
-        return np.zeros((ny, nx), np.complex128)
-    n_r = max(s[4] for s in specs)
-    n_a = max(s[6] for s in specs)
-    grids = np.zeros((len(specs), n_r, n_a), np.complex128)
-    # level 0 weights each pulse by the window's formula continued past the aperture's
-    # edges (smooth, so the polar images interpolate); the final stage keeps only the
-    # subapertures inside the aperture and redoes the straddling ones exactly
-    ext_table = window_weights(window, np.linspace(-1.0, 1.0, 4001), truncate=False)
-    win_table = window_weights(window, np.linspace(-0.5, 0.5, 2001))
-    for j, (sl, c, t, r_lo, nr, a_lo, na, d_al, _) in enumerate(specs):
-        side = tile_c - c
-        side -= (side @ t) * t
-        side /= np.linalg.norm(side)
-        rho = r_lo + np.arange(nr) * d_rho
-        al = a_lo + np.arange(na) * d_al
-        pts = surface_points(c, t, side, rho, al, height_m)
-        # sub-tiles compact on the ground: many range samples, few along alpha
-        step_a = float(np.min(rho)) * d_al
-        sr, sa = 64, 8
-        while sa > 1 and expansion_phase(0.5 * np.hypot(sr * d_rho, sa * step_a), r_lo,
-                                         lam) > 1e-3:
-            sa //= 2
-        while sr > 8 and expansion_phase(0.5 * np.hypot(sr * d_rho, sa * step_a), r_lo,
-                                         lam) > 1e-3:
-            sr //= 2
-        centre, offset, half, padded = subtiles(pts, (sr, sa))
-        acc = np.zeros(offset.shape[:2], np.complex128)
-        backproject_tiles_kernel(up[sl], tau0[sl], fs_up, apc[sl], vel[sl], track[sl], fc,
-                                 centre, offset, half, 2.0 * sin_half, ext_table, axes[sl],
-                                 beam_az, beam_el, min_gain, acc)
-        img = merge_subtiles(acc, (nr, na), padded, (sr, sa))
-        grids[j, :nr, :na] = img * np.exp(-2j * np.pi * (2 * fc / C_LIGHT) * rho)[:, None]
-    spacing_px = float(np.linalg.norm(pixels[min(1, ny - 1), min(1, nx - 1)] - pixels[0, 0])
-                       / np.sqrt(2)) or 1.0
-    size = subtile_size(spacing_px, float(min(s[3] for s in specs)) + 1.0, lam)
-    tc, offset, half, padded = subtiles(pixels, size)
-    acc = np.zeros(offset.shape[:2], np.complex128)
-    ffbp_tiles_kernel(grids.astype(np.complex64), np.array([s[3] for s in specs]),
-                      np.array([s[5] for s in specs]), d_rho, np.array([s[7] for s in specs]),
-                      np.ascontiguousarray([s[1] for s in specs]),
-                      np.ascontiguousarray([s[2] for s in specs]),
-                      np.array([s[8] for s in specs]),
-                      np.array([[s[0].start, s[0].stop] for s in specs], np.int64), tc, offset,
-                      half, sin_half, up, tau0, fs_up, apc, vel, track, fc, win_table,
-                      axes, beam_az, beam_el, min_gain, acc)
-    return merge_subtiles(acc, (ny, nx), padded, size)
-
-
-_F = np.float32
+    n_t, n_i = offset.shape[0], offset.shape[1]
+    n = apc.shape[0]
+    for t in nb.prange(n_t):
+        cx, cy, cz = centre[t, 0], centre[t, 1], centre[t, 2]
+        g0 = _first_below(apc, track, cx, cy, cz, sin_half, False, 0, n)
+        g1 = _first_below(apc, track, cx, cy, cz, -sin_half, True, 0, n)
+        for i in range(n_i):
+            x = cx + offset[t, i, 0]
+            y = cy + offset[t, i, 1]
+            z = cz + offset[t, i, 2]
+            g0 = _first_below_near(apc, track, x, y, z, sin_half, False, g0, 8)
+            g1 = _first_below_near(apc, track, x, y, z, -sin_half, True, g1, 8)
+            first[t, i] = g0
+            last[t, i] = g1 - 1
 
 
 @nb.njit(cache=True, nogil=True, parallel=True, fastmath=True)
-def ffbp_tiles_kernel(grids: np.ndarray, rho0: np.ndarray, alpha0: np.ndarray, d_rho: float,
-                      d_alpha: np.ndarray, centres: np.ndarray, sub_axes: np.ndarray,
-                      extent: np.ndarray, bounds: np.ndarray, tile_centre: np.ndarray,
-                      offset: np.ndarray, half_diag: np.ndarray, sin_half: float,
-                      up: np.ndarray, tau0: np.ndarray, fs_up: float,
-                      apc: np.ndarray, vel: np.ndarray, track: np.ndarray, fc: float,
-                      win_table: np.ndarray, axes: np.ndarray, beam_az: float,
-                      beam_el: float, min_gain: float, out: np.ndarray) -> None:
-    """The final stage of :func:`ffbp_block`, in single precision on sub-tiles.
+def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
+                        vel: np.ndarray, track: np.ndarray, fc: float, centre: np.ndarray,
+                        offset: np.ndarray, half_diag: np.ndarray, sin_reach: float,
+                        win_table: np.ndarray, axes: np.ndarray, beam_az: float,
+                        beam_el: float, min_gain: float, rho: np.ndarray, size_r: int,
+                        size_a: int, n_cols: int, keep: np.ndarray, out: np.ndarray) -> None:
+    """A leaf's prefix images on its polar grid: ``out[m, r, a]`` sums pulses ``0 .. m``.
 
-    Sums the subaperture polar images at every pixel (Keys cubic interpolation).
-    A pixel is ``tile_centre[t] + offset[t, i]``; its range from a subaperture centre is
-    expanded about the sub-tile's centre. A subaperture whose pulses all see the whole
-    sub-tile inside the integration angle adds its interpolated, already windowed, polar
-    image; one whose pulses may straddle the angle's edge anywhere on the sub-tile is
-    backprojected exactly, pulse by pulse (pulses ``bounds[j, 0]`` to ``bounds[j, 1]`` of
-    ``up``, :func:`sarproc.backprojection.subtile_pulses`), so the aperture ends where
-    exact backprojection ends it. Per subaperture the interpolation runs in three loops:
-    geometry and cubic weights (vectorised), the 16 complex taps (scalar loads), phase
-    rotation and accumulation (vectorised).
+    Only the columns ``a`` where ``keep[a]`` get every prefix image; the others get the
+    last (the whole leaf) alone.
+
+    The grid points are sub-tiles of ``size_r x size_a`` samples (``centre``,
+    ``offset``, ``half_diag`` of :func:`sarproc.backprojection.subtiles`, ``n_cols``
+    sub-tiles a row), backprojected as exact backprojection does
+    (:func:`sarproc.backprojection.subtile_pulses`) with the carrier of the sample's
+    range ``rho`` taken off. The window and antenna-pattern weight of a pulse at a
+    sample (:func:`sarproc.backprojection.pulse_weights`, ``sin_reach`` bounding the
+    squint) is the parabola through its values at the leaf's first, middle and last
+    pulses: the weights change smoothly across a leaf (by about the leaf's angle over
+    the beam's and window's widths), so the error is third order in that ratio, and
+    the pulses are summed without per-sample pattern or window (Abel summation:
+    ``sum_{k<=m} k s_k = m P_m - sum_{j<m} P_j`` and ``sum k^2 s_k = m^2 P_m -
+    sum_{j<m} (2 j + 1) P_j`` from the prefix sums ``P``).
     """
     n_t, n_i = offset.shape[0], offset.shape[1]
-    n_sub, n_r, n_a = grids.shape
+    n_p = up.shape[0]
     kcyc = 2.0 * fc / C_LIGHT
-    table, rect, ka, ke = pulse_constants(win_table, beam_az, beam_el)
+    table, _, ka, ke = pulse_constants(win_table, beam_az, beam_el)
+    flat = np.ones(2, np.float32)
     for t in nb.prange(n_t):
         work, kix, vab, acc = subtile_scratch(offset[t])
+        # per sample: the weight's polynomial in the pulse index (a, b, c), then the sums
+        # of P_j and of (2 j + 1) P_j over the pulses so far (real, imaginary)
+        wts = np.zeros((7, n_i), np.float32)
+        k_end, k_mid = n_p - 1, (n_p - 1) // 2
+        for e in range(3):
+            p = 0 if e == 0 else (k_end if e == 1 else k_mid)
+            wx = centre[t, 0] - apc[p, 0]
+            wy = centre[t, 1] - apc[p, 1]
+            wz = centre[t, 2] - apc[p, 2]
+            r = np.sqrt(wx * wx + wy * wy + wz * wz)
+            sc = (wx * track[p, 0] + wy * track[p, 1] + wz * track[p, 2]) / r
+            pulse_weights(wx, wy, wz, r, sc, p, track, axes, sin_reach, table, ka, ke,
+                          min_gain, work, wts[e])
+        for i in range(n_i):
+            w0, w1, wm = float(wts[0, i]), float(wts[1, i]), float(wts[2, i])
+            if n_p < 3:  # a straight line (or a constant)
+                wts[1, i] = (w1 - w0) / k_end if n_p == 2 else 0.0
+                wts[2, i] = 0.0
+                continue
+            # the parabola through (0, w0), (k_mid, wm), (k_end, w1)
+            d0 = w0 / (k_mid * k_end)
+            dm = wm / (k_mid * (k_mid - k_end))
+            d1 = w1 / (k_end * (k_end - k_mid))
+            wts[1, i] = -d0 * (k_mid + k_end) - dm * k_end - d1 * k_mid
+            wts[2, i] = d0 + dm + d1
+        r0, a0 = (t // n_cols) * size_r, (t % n_cols) * size_a
+        store = np.any(keep[a0 : a0 + size_a])
+        car = np.empty((2, n_i), np.float32)  # the carrier taken off, per sample
+        for q in range(size_r):
+            c = kcyc * rho[min(r0 + q, rho.size - 1)]
+            sn, cs = _sincos_cycles(_F(c - np.rint(c)))
+            for k in range(size_a):
+                car[0, q * size_a + k], car[1, q * size_a + k] = cs, -sn
+        # the sub-tile's prefix images, written out to the planes row by row at the end
+        buf = np.empty((n_p if store else 1, n_i), np.complex64)
+        for p in range(n_p):
+            subtile_pulses(up, tau0, fs_up, apc, vel, track, fc, centre[t], half_diag[t], p,
+                           p + 1, 4.0, flat, True, axes, 0.0, 0.0, 0.0, work, kix, vab, acc)
+            fp, fq = _F(p), _F(2 * p + 1)
+            if p < n_p - 1 and not store:
+                for i in range(n_i):
+                    pr, pi = acc[0, i], acc[1, i]
+                    wts[3, i] += pr
+                    wts[4, i] += pi
+                    wts[5, i] += fq * pr
+                    wts[6, i] += fq * pi
+                continue
+            line = buf[p if store else 0]
+            fp2 = fp * fp
+            for i in range(n_i):
+                pr, pi = acc[0, i], acc[1, i]
+                # sum_k (a + b k + c k^2) s_k = a P + b (p P - Q) + c (p^2 P - R)
+                vr = (wts[0, i] * pr + wts[1, i] * (fp * pr - wts[3, i])
+                      + wts[2, i] * (fp2 * pr - wts[5, i]))
+                vi = (wts[0, i] * pi + wts[1, i] * (fp * pi - wts[4, i])
+                      + wts[2, i] * (fp2 * pi - wts[6, i]))
+                wts[3, i] += pr
+                wts[4, i] += pi
+                wts[5, i] += fq * pr
+                wts[6, i] += fq * pi
+                line[i] = complex(vr * car[0, i] - vi * car[1, i],
+                                  vr * car[1, i] + vi * car[0, i])
+        for m in range(buf.shape[0]):
+            plane = out[m if store else n_p - 1]
+            for q in range(size_r):
+                row = plane[r0 + q]
+                for k in range(size_a):
+                    row[a0 + k] = buf[m, q * size_a + k]
+
+
+@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
+def _cubic(g: np.ndarray, ri: int, ai: int, tap: np.ndarray, i: int) -> tuple[np.float32,
+                                                                             np.float32]:
+    """Keys cubic interpolation of plane ``g`` from ``g[ri, ai]``; weights in ``tap``."""
+    vr = _ZERO
+    vi = _ZERO
+    for q in range(4):
+        kq = tap[6 + q, i]
+        z0 = g[ri, ai + q]
+        z1 = g[ri + 1, ai + q]
+        z2 = g[ri + 2, ai + q]
+        z3 = g[ri + 3, ai + q]
+        vr += kq * (tap[2, i] * z0.real + tap[3, i] * z1.real
+                    + tap[4, i] * z2.real + tap[5, i] * z3.real)
+        vi += kq * (tap[2, i] * z0.imag + tap[3, i] * z1.imag
+                    + tap[4, i] * z2.imag + tap[5, i] * z3.imag)
+    return vr, vi
+
+
+@nb.njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray,
+                      rho0: np.ndarray, alpha0: np.ndarray, d_rho: float,
+                      d_alpha: np.ndarray, centres: np.ndarray, sub_axes: np.ndarray,
+                      starts: np.ndarray, counts: np.ndarray, tile_centre: np.ndarray,
+                      offset: np.ndarray,
+                      first: np.ndarray, last: np.ndarray, lo_t: np.ndarray,
+                      hi_t: np.ndarray, first_hi: np.ndarray, last_lo: np.ndarray,
+                      fc: float, out: np.ndarray) -> None:
+    """The final stage of :func:`ffbp_block` for a group of leaves, on sub-tiles.
+
+    ``planes[j]`` holds leaf ``j``'s prefix images (:func:`prefix_tiles_kernel`) of the
+    block's pulses from ``starts[j]`` (``counts[j]`` of them); its polar grid has
+    ``n_rows[j] x n_cols[j]`` samples from ``(rho0[j], alpha0[j])`` by ``(d_rho,
+    d_alpha[j])`` about ``centres[j]`` and ``sub_axes[j]``. Pixel ``i`` of sub-tile
+    ``t`` is ``tile_centre[t] + offset[t, i]``, its range expanded about the sub-tile's
+    centre; with aperture ``first .. last`` (block pulses) it adds the prefix image of
+    the aperture's part in the leaf less the one before it, by Keys cubic interpolation,
+    the carrier put back. ``lo_t`` .. ``first_hi`` and ``last_lo`` .. ``hi_t`` bound a
+    sub-tile's aperture starts and ends. Adds into
+    ``out[t, i]``. Single precision; per leaf three loops: geometry and weights
+    (vectorised), the complex taps (scalar loads), rotation and accumulation.
+    """
+    n_t, n_i = offset.shape[0], offset.shape[1]
+    n_leaf = planes.shape[0]
+    kcyc = 2.0 * fc / C_LIGHT
+    for t in nb.prange(n_t):
+        work = np.empty((7, n_i), np.float32)
+        subtile_work(offset[t], work)
+        ox, oy, oz, dd = work[0], work[1], work[2], work[3]
         # per pixel: row and column bases, cubic weights (4 + 4), phase, weight, value (2)
         tap = np.empty((14, n_i), np.float32)
-        ox, oy, oz, dd = work[0], work[1], work[2], work[3]
-        h = half_diag[t]
-        for j in range(n_sub):
+        plane = np.empty((2, n_i), np.int32)
+        acc = np.zeros((2, n_i), np.float32)
+        for j in range(n_leaf):
+            p0 = starts[j]
+            p1 = p0 + counts[j] - 1
+            if hi_t[t] < p0 or lo_t[t] > p1:
+                continue
             wx = tile_centre[t, 0] - centres[j, 0]
             wy = tile_centre[t, 1] - centres[j, 1]
             wz = tile_centre[t, 2] - centres[j, 2]
             r = np.sqrt(wx * wx + wy * wy + wz * wz)
             ac = (wx * sub_axes[j, 0] + wy * sub_axes[j, 1] + wz * sub_axes[j, 2]) / r
-            spread = 1.05 * 0.5 * extent[j] / r + 1.5 * h / r
-            if abs(ac) - spread > sin_half:
-                continue
-            if abs(ac) + spread > sin_half:
-                subtile_pulses(up, tau0, fs_up, apc, vel, track, fc, tile_centre[t], h,
-                               bounds[j, 0], bounds[j, 1], sin_half, table, rect, axes, ka,
-                               ke, min_gain, work, kix, vab, acc)
-                continue
             cyc = kcyc * r
             fux, fuy, fuz = _F(wx / r), _F(wy / r), _F(wz / r)
             fax, fay, faz = _F(sub_axes[j, 0]), _F(sub_axes[j, 1]), _F(sub_axes[j, 2])
@@ -253,7 +349,7 @@ def ffbp_tiles_kernel(grids: np.ndarray, rho0: np.ndarray, alpha0: np.ndarray, d
             ida = _F(1.0 / d_alpha[j])
             a0 = _F(alpha0[j])
             phk, fk = _F(cyc - np.rint(cyc)), _F(kcyc)
-            top_r, top_a = _F(n_r - 2), _F(n_a - 2)
+            top_r, top_a = _F(n_rows[j] - 2), _F(n_cols[j] - 2)
             for i in range(n_i):
                 dx, dy, dz = ox[i], oy[i], oz[i]
                 du = dx * fux + dy * fuy + dz * fuz
@@ -278,24 +374,33 @@ def ffbp_tiles_kernel(grids: np.ndarray, rho0: np.ndarray, alpha0: np.ndarray, d
                 tap[9, i] = (_HALF * ta - _HALF) * ta * ta
                 tap[10, i] = phk + drho * fk
                 tap[11, i] = _F(ok)
-            g = grids[j]
-            for i in range(n_i):
-                ri = int(tap[0, i]) - 1
-                ai = int(tap[1, i]) - 1
-                vr = _ZERO
-                vi = _ZERO
-                for q in range(4):
-                    kq = tap[6 + q, i]
-                    z0 = g[ri, ai + q]
-                    z1 = g[ri + 1, ai + q]
-                    z2 = g[ri + 2, ai + q]
-                    z3 = g[ri + 3, ai + q]
-                    vr += kq * (tap[2, i] * z0.real + tap[3, i] * z1.real
-                                + tap[4, i] * z2.real + tap[5, i] * z3.real)
-                    vi += kq * (tap[2, i] * z0.imag + tap[3, i] * z1.imag
-                                + tap[4, i] * z2.imag + tap[5, i] * z3.imag)
-                tap[12, i] = vr
-                tap[13, i] = vi
+            g = planes[j]
+            if first_hi[t] <= p0 and last_lo[t] >= p1:
+                # every pixel's aperture holds the whole leaf
+                gl = g[counts[j] - 1]
+                for i in range(n_i):
+                    vr, vi = _cubic(gl, int(tap[0, i]) - 1, int(tap[1, i]) - 1, tap, i)
+                    tap[12, i] = vr
+                    tap[13, i] = vi
+            else:
+                for i in range(n_i):
+                    hi = min(last[t, i], p1) - p0
+                    lo = max(first[t, i], p0) - p0 - 1
+                    if hi <= lo:
+                        tap[11, i] = _ZERO
+                        hi, lo = 0, -1
+                    plane[0, i] = hi
+                    plane[1, i] = lo
+                for i in range(n_i):
+                    ri = int(tap[0, i]) - 1
+                    ai = int(tap[1, i]) - 1
+                    vr, vi = _cubic(g[plane[0, i]], ri, ai, tap, i)
+                    if plane[1, i] >= 0:
+                        wr, wi = _cubic(g[plane[1, i]], ri, ai, tap, i)
+                        vr -= wr
+                        vi -= wi
+                    tap[12, i] = vr
+                    tap[13, i] = vi
             for i in range(n_i):
                 sn, cs = _sincos_cycles(tap[10, i])
                 w = tap[11, i]
@@ -304,3 +409,119 @@ def ffbp_tiles_kernel(grids: np.ndarray, rho0: np.ndarray, alpha0: np.ndarray, d
                 acc[1, i] += vr * sn + vi * cs
         for i in range(n_i):
             out[t, i] += complex(acc[0, i], acc[1, i])
+
+
+_F = np.float32
+_GROUP_BYTES = 16 << 20  # prefix images held at once
+
+
+def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
+               vel: np.ndarray, track: np.ndarray, fc: float, bandwidth_hz: float,
+               pixels: np.ndarray, tile_centre: np.ndarray, offset: np.ndarray,
+               half_diag: np.ndarray, first: np.ndarray, last: np.ndarray,
+               sin_half: float, window: str,
+               axes: np.ndarray, beam_az: float, beam_el: float, min_gain: float,
+               height_m: float, out: np.ndarray, subaperture: int = 32,
+               oversample: float = 4.0) -> None:
+    """Factorised backprojection of a block of pulses onto a tile; adds into ``out``.
+
+    ``pixels`` (rows, cols, 3) is the tile, split into sub-tiles ``tile_centre``,
+    ``offset`` and ``half_diag`` (:func:`sarproc.backprojection.subtiles`); ``first``
+    and ``last`` (per sub-tile pixel, :func:`aperture_bounds`) are each pixel's
+    aperture in this block's pulses. ``out[t, i]`` receives the sums over pulses with
+    the scaling of exact backprojection.
+    """
+    ny, nx = pixels.shape[:2]
+    edge = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1],
+                           pixels[ny // 2, nx // 2][None]])
+    tile_c = pixels[ny // 2, nx // 2]
+    n_p = up.shape[0]
+    lo_t, hi_t = first.min(axis=1), last.max(axis=1)
+    first_hi, last_lo = first.max(axis=1), last.min(axis=1)
+    if hi_t.max() < 0 or lo_t.min() >= n_p:
+        return
+    spacing = float(np.median(np.linalg.norm(np.diff(apc, axis=0), axis=1))) if n_p > 1 else 0.0
+    lam = C_LIGHT / (fc + 0.5 * bandwidth_hz)
+    name, par = parse_window(window)
+    harmonics = {"rect": 0, "hamming": 1}.get(name, int(par.get("nbar", 1.0)) - 1)
+    d_rho = C_LIGHT / (2 * bandwidth_hz) / oversample
+    specs = []
+    for s0 in range(max(0, int(lo_t.min())), min(n_p, int(hi_t.max()) + 1), subaperture):
+        sl = slice(s0, min(n_p, s0 + subaperture))
+        c = apc[sl].mean(axis=0)
+        t = track[(sl.start + sl.stop - 1) // 2]
+        rel = edge - c
+        rho = np.linalg.norm(rel, axis=1)
+        al = rel @ t / rho
+        reach = sin_half + subaperture * spacing / rho.min()
+        a_lo, a_hi = max(al.min(), -reach), min(al.max(), reach)
+        if a_lo > a_hi:
+            continue
+        length = max(float(np.linalg.norm(apc[sl.stop - 1] - apc[sl.start])), lam)
+        # alpha sampling: the subaperture's bandwidth, the antenna pattern divided out and
+        # the window's highest harmonic (both applied at this level)
+        d_al = min(lam / (2 * length), beam_az / 2 if beam_az > 0 else 1.0,
+                   sin_half / harmonics if harmonics else 1.0) / oversample
+        a_lo, a_hi = a_lo - 3 * d_al, a_hi + 3 * d_al
+        r_lo, r_hi = rho.min() - 3 * d_rho, rho.max() + 3 * d_rho
+        specs.append((sl, c, t, r_lo, int(np.ceil((r_hi - r_lo) / d_rho)) + 1, a_lo,
+                      int(np.ceil((a_hi - a_lo) / d_al)) + 1, d_al))
+    if not specs:
+        return
+    # leaf pulses are weighted by the window's formula continued past the aperture's
+    # edges (smooth, so the polar images interpolate); the prefix images end the aperture
+    ext_table = window_weights(window, np.linspace(-1.0, 1.0, 4001), truncate=False)
+    n_r = max(s[4] for s in specs) + 64
+    n_a = max(s[6] for s in specs) + 8
+    group = max(1, min(len(specs), _GROUP_BYTES // (subaperture * n_r * n_a * 8)))
+    planes = np.zeros((group, subaperture, n_r, n_a), np.complex64)
+    for g0 in range(0, len(specs), group):
+        part = specs[g0 : g0 + group]
+        for j, (sl, c, t, r_lo, nr, a_lo, na, d_al) in enumerate(part):
+            side = tile_c - c
+            side -= (side @ t) * t
+            side /= np.linalg.norm(side)
+            rho = r_lo + np.arange(nr) * d_rho
+            al = a_lo + np.arange(na) * d_al
+            pts = surface_points(c, t, side, rho, al, height_m)
+            # sub-tiles compact on the ground: many range samples, few along alpha
+            step_a = float(np.min(rho)) * d_al
+            sr, sa = 64, 8
+            while sa > 1 and expansion_phase(0.5 * np.hypot(sr * d_rho, sa * step_a), r_lo,
+                                             lam) > 1e-3:
+                sa //= 2
+            while sr > 8 and expansion_phase(0.5 * np.hypot(sr * d_rho, sa * step_a), r_lo,
+                                             lam) > 1e-3:
+                sr //= 2
+            centre, off, half, padded = subtiles(pts, (sr, sa))
+            if padded[0] > n_r or padded[1] > n_a:
+                raise AssertionError("ffbp: polar grid larger than its planes")
+            # columns that sub-tiles with an aperture end in this leaf interpolate from
+            p0, p1 = sl.start, sl.stop - 1
+            ends = (((first_hi > p0) & (lo_t <= p1)) | ((hi_t >= p0) & (last_lo < p1)))
+            keep = np.zeros(n_a, np.bool_)
+            if ends.any():
+                w = tile_centre[ends] - c
+                r_t = np.linalg.norm(w, axis=1)
+                a_t = (w @ t) / r_t
+                spread = 1.05 * half_diag[ends] / r_t
+                c_lo = np.floor((a_t - spread - a_lo) / d_al).astype(np.int64) - 2
+                c_hi = np.ceil((a_t + spread - a_lo) / d_al).astype(np.int64) + 3
+                marks = np.zeros(n_a + 1, np.int64)
+                np.add.at(marks, np.clip(c_lo, 0, n_a), 1)
+                np.add.at(marks, np.clip(c_hi, 0, n_a), -1)
+                keep = np.cumsum(marks[:-1]) > 0
+            prefix_tiles_kernel(up[sl], tau0[sl], fs_up, apc[sl], vel[sl], track[sl], fc,
+                                centre, off, half, 2.0 * sin_half, ext_table, axes[sl],
+                                beam_az, beam_el, min_gain, rho, sr, sa, padded[1] // sa,
+                                keep, planes[j])
+        m = len(part)
+        leaf_tiles_kernel(planes[:m], np.array([s[4] for s in part], np.int64),
+                          np.array([s[6] for s in part], np.int64),
+                          np.array([s[3] for s in part]), np.array([s[5] for s in part]),
+                          d_rho, np.array([s[7] for s in part]),
+                          np.ascontiguousarray([s[1] for s in part]),
+                          np.ascontiguousarray([s[2] for s in part]),
+                          np.array([s[0].start for s in part], np.int64),
+                          np.array([s[0].stop - s[0].start for s in part], np.int64), tile_centre,
+                          offset, first, last, lo_t, hi_t, first_hi, last_lo, fc, out)

@@ -35,7 +35,7 @@ from sarproc.backprojection import (
     upsample,
 )
 from sarproc.config import SarConfig
-from sarproc.ffbp import ffbp_block
+from sarproc.ffbp import aperture_bounds, ffbp_block
 from sarproc.grid import MapGrid
 from sarproc.l0 import L0Channel, read_channel, read_replica
 from sarproc.range_compression import compress, ideal_chirp, matched_filter, replica_reference
@@ -130,6 +130,26 @@ def channel_geometry(l0: h5py.File, desc: FlightDescriptor, band_id: int,
                            np.ascontiguousarray(axes), float(beams[0]), float(beams[1]))
 
 
+def range_bounds(pixels: np.ndarray, apc: np.ndarray) -> tuple[float, float]:
+    """Bounds of the distance from any pulse of ``apc`` (n, 3) to any of ``pixels``.
+
+    Distances from about 33 x 33 of the pixels to about 128 of the pulses, widened by
+    half a sample cell's diagonal and half a pulse step (a distance changes by no more
+    than the points move).
+    """
+    ny, nx = pixels.shape[:2]
+    ry = np.unique(np.r_[0:ny:max(1, ny // 32), ny - 1])
+    cx = np.unique(np.r_[0:nx:max(1, nx // 32), nx - 1])
+    pts = pixels[ry][:, cx].reshape(-1, 3)
+    kp = np.unique(np.r_[0:len(apc):max(1, len(apc) // 128), len(apc) - 1])
+    dist = np.linalg.norm(pts[None] - apc[kp][:, None], axis=2)
+    cell = float(np.linalg.norm(pixels[ry[min(1, ry.size - 1)], cx[min(1, cx.size - 1)]]
+                                - pixels[0, 0]))
+    step = float(np.max(np.linalg.norm(np.diff(apc[kp], axis=0), axis=1))) if kp.size > 1 else 0.0
+    margin = 0.5 * cell + 0.5 * step + 1.0
+    return float(dist.min()) - margin, float(dist.max()) + margin
+
+
 def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.ndarray,
                cfg: SarConfig) -> np.ndarray:
     """Backproject one tile of ECEF pixels (rows, cols, 3), normalised (module doc)."""
@@ -142,12 +162,7 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     if b - a < 2:
         return np.zeros((ny, nx), np.complex128)
     rows = geo.use[a:b]
-    # range crop: delays of the tile's corners and centre over the span, plus margins
-    probe = np.concatenate([corners, pixels[ny // 2, nx // 2][None]])
-    sel = np.unique(np.linspace(a, b - 1, 9).astype(int))
-    dist = np.linalg.norm(probe[None] - apc[sel][:, None], axis=2)
-    diag = np.linalg.norm(pixels[0, 0] - pixels[-1, -1])
-    r_lo, r_hi = dist.min() - diag, dist.max() + diag
+    r_lo, r_hi = range_bounds(pixels, apc[a:b])
     tau0 = geo.tau0[a:b]
     n = rc.shape[1]
     k0 = max(int(np.floor((2 * r_lo / C_LIGHT - tau0.max()) * geo.fs)) - _MARGIN, 0)
@@ -161,25 +176,28 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     size = subtile_size(spacing, max(r_lo, 1.0), C_LIGHT / geo.fc)
     centre, offset, half_diag, padded = subtiles(pixels, size)
     acc = np.zeros(offset.shape[:2], np.complex128)
-    acc_img = np.zeros((ny, nx), np.complex128)
     # pulses upsampled at a time: the configured block, and no more than the memory budget
     # (about three upsampled copies live at once)
     per_pulse = (k1 - k0) * cfg.upsample * 8 * 3
     step = max(1, min(cfg.block_pulses, cfg.block_bytes // max(per_pulse, 1)))
+    if cfg.algorithm == "ffbp":
+        first = np.empty(offset.shape[:2], np.int32)
+        last = np.empty(offset.shape[:2], np.int32)
+        aperture_bounds(np.ascontiguousarray(apc[a:b]), np.ascontiguousarray(geo.track[a:b]),
+                        centre, offset, sin_half, first, last)
     for j0 in range(0, rows.size, step):
         rsel = rows[j0 : j0 + step]
         data = np.asarray(rc[rsel[0] : rsel[-1] + 1, k0:k1])[rsel - rsel[0]]
         up = upsample(data, cfg.upsample)
         sl = slice(a + j0, a + j0 + rsel.size)
         if cfg.algorithm == "ffbp":
-            acc_img += ffbp_block(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
-                                  geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
-                                  np.ascontiguousarray(vel[sl]),
-                                  np.ascontiguousarray(geo.track[sl]), geo.fc,
-                                  geo.bandwidth_hz, pixels, sin_half, cfg.azimuth_window,
-                                  geo.axes[sl],
-                                  geo.beam_az, geo.beam_el, MIN_GAIN, cfg.reference_height_m,
-                                  cfg.ffbp_subaperture, cfg.ffbp_oversample)
+            ffbp_block(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
+                       geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
+                       np.ascontiguousarray(vel[sl]), np.ascontiguousarray(geo.track[sl]),
+                       geo.fc, geo.bandwidth_hz, pixels, centre, offset, half_diag, first - j0,
+                       last - j0, sin_half, cfg.azimuth_window, geo.axes[sl], geo.beam_az,
+                       geo.beam_el, MIN_GAIN, cfg.reference_height_m, acc,
+                       cfg.ffbp_subaperture, cfg.ffbp_oversample)
             continue
         backproject_tiles_kernel(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
                                  geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
@@ -187,7 +205,7 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
                                  np.ascontiguousarray(geo.track[sl]), geo.fc, centre, offset,
                                  half_diag, sin_half, table, geo.axes[sl], geo.beam_az,
                                  geo.beam_el, MIN_GAIN, acc)
-    out = (merge_subtiles(acc, (ny, nx), padded, size) + acc_img).ravel()
+    out = merge_subtiles(acc, (ny, nx), padded, size).ravel()
     # normalise by the pulses of a full aperture at each pixel's range from the track
     mid = (a + b) // 2
     d = px - apc[mid]
