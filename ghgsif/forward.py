@@ -81,18 +81,7 @@ class BandForward:
         self.tau_down: dict[str, np.ndarray] = {}
         self.tau_up: dict[str, np.ndarray] = {}
         for g in self.gases:
-            # summed layer by layer (the order numpy sums a stack's rows in, so the same
-            # bits), not stacked: a stack of the O2-A band's layers is 70 MB
-            down = np.zeros(self.nu.size)
-            up = np.zeros(self.nu.size)
-            for k in range(lay.p_hpa.size):
-                tau = lay.air_column_cm2[k] * lay.vmr[g][k] * tab.at(
-                    g, float(lay.p_hpa[k]), float(lay.t_k[k]))
-                down += tau
-                if below[k]:
-                    up += tau
-            self.tau_down[g] = down
-            self.tau_up[g] = up
+            self.tau_down[g], self.tau_up[g] = tab.column(g, lay, below)
         nu_s, f_nu = solar_irradiance(group)
         self.solar = np.interp(self.nu, nu_s, f_nu) * self.nu**2 / 1e7  # W m-2 nm-1
         self.x = (self.wl - 0.5 * (self.lo_nm + self.hi_nm)) / (0.5 * (self.hi_nm - self.lo_nm))

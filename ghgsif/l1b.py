@@ -1,16 +1,21 @@
 """L1B kernels: dark correction, counts to radiance, per-pixel noise and quality flags.
 
-Radiance follows ICD section 8: ``gain * (counts - dark) / integration_time_s``. The dark
-of a scene frame is interpolated linearly in time between the closed-shutter frames that
-bracket it (the nearest one outside their span); with no dark frame at all the
-calibration's ``dark_offset`` is used and the pixels are flagged. Noise per pixel, in
-counts: shot noise of the signal electrons, read noise of the frame, and the read noise
-the interpolated dark carries,
+Radiance follows ICD section 8: ``gain * (counts - dark) / integration_time_s``. Consecutive
+closed-shutter frames (a run, :func:`average_dark_runs`) are averaged into one dark. The
+dark of a scene frame is interpolated linearly in time between the darks that bracket
+it (the nearest one outside their span); with no dark frame at all the calibration's
+``dark_offset`` is used and the pixels are flagged. Noise per pixel, in counts: shot
+noise of the signal electrons, read noise of the frame, and the read noise the
+interpolated dark carries,
 
-    var = max(counts - dark, 0) / e_per_count + read^2 + read^2 (w^2 + (1 - w)^2),
+    var = max(counts - dark, 0) / e_per_count + read^2 + read^2 ((1 - w)^2 / n0 + w^2 / n1),
 
-with ``w`` the interpolation weight (the last term is ``read^2`` for one dark frame and
-0 when the calibration offset is used, whose own error is not known).
+with ``w`` the interpolation weight and ``n0``, ``n1`` the frames averaged into the two
+darks (the last term is 0 when the calibration offset is used, whose own error is not
+known). The dark's error is common to every scene frame that uses it: averaging a run
+matters for anything averaged over many soundings (estimated for the simulated
+instrument: the read noise of one dark frame, 8 counts, moves a spatial pixel's
+Fraunhofer SIF by about 0.1 mW m-2 sr-1 nm-1 through the window's least squares).
 """
 
 from __future__ import annotations
@@ -47,12 +52,28 @@ def dark_weights(t: np.ndarray, dark_t: np.ndarray) -> tuple[np.ndarray, np.ndar
     return i0.astype(np.int64), i1.astype(np.int64), np.clip(w, 0.0, 1.0)
 
 
+def average_dark_runs(dark_t: np.ndarray, dark_counts: np.ndarray,
+                      max_gap_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Average each run of consecutive dark frames (gaps at most ``max_gap_s``).
+
+    ``dark_t`` sorted [n], ``dark_counts`` [n, spatial, spectral]. Returns the runs' mean
+    times, mean counts and the number of frames in each.
+    """
+    t = np.asarray(dark_t, np.float64)
+    if t.size == 0:
+        return t, np.asarray(dark_counts, np.float64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, np.diff(t) > max_gap_s])
+    n = np.diff(np.r_[starts, t.size])
+    counts = np.add.reduceat(np.asarray(dark_counts, np.float64), starts, axis=0)
+    return np.add.reduceat(t, starts) / n, counts / n[:, None, None], n.astype(np.int64)
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def radiance_kernel(counts: np.ndarray, integration_s: np.ndarray, dark_frames: np.ndarray,
-                    i0: np.ndarray, i1: np.ndarray, w: np.ndarray, dark_offset: np.ndarray,
-                    gain: np.ndarray, bad: np.ndarray, read_noise: float,
-                    e_per_count: float, radiance: np.ndarray, noise: np.ndarray,
-                    flags: np.ndarray) -> None:
+                    i0: np.ndarray, i1: np.ndarray, w: np.ndarray, dark_n: np.ndarray,
+                    dark_offset: np.ndarray, gain: np.ndarray, bad: np.ndarray,
+                    read_noise: float, e_per_count: float, radiance: np.ndarray,
+                    noise: np.ndarray, flags: np.ndarray) -> None:
     """Radiance, its 1-sigma noise and flags of frames ``counts`` [frame, spatial, spectral].
 
     ``dark_frames`` [n_dark, spatial, spectral] are the closed-shutter counts; frame ``f``
@@ -65,7 +86,8 @@ def radiance_kernel(counts: np.ndarray, integration_s: np.ndarray, dark_frames: 
         inv_t = 1.0 / integration_s[f]
         have = i0[f] >= 0
         wf = w[f]
-        dark_var = r2 * ((1.0 - wf) ** 2 + wf * wf) if have else 0.0
+        dark_var = (r2 * ((1.0 - wf) ** 2 / dark_n[i0[f]] + wf * wf / dark_n[i1[f]])
+                    if have else 0.0)
         for x in range(n_x):
             for k in range(n_l):
                 c = counts[f, x, k]
@@ -94,21 +116,26 @@ def radiance_kernel(counts: np.ndarray, integration_s: np.ndarray, dark_frames: 
 def to_radiance(counts: np.ndarray, integration_s: np.ndarray, t: np.ndarray,
                 dark_frames: np.ndarray, dark_t: np.ndarray, dark_offset: np.ndarray,
                 gain: np.ndarray, bad: np.ndarray, read_noise: float,
-                e_per_count: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                e_per_count: float, dark_n: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Radiance (W m-2 sr-1 nm-1), noise and flags of scene frames (module doc).
 
     ``counts`` [frame, spatial, spectral] at start-of-integration GPS times ``t``;
-    ``dark_frames`` at ``dark_t`` (sorted).
+    ``dark_frames`` at ``dark_t`` (sorted), each the mean of ``dark_n`` closed-shutter
+    frames (one each when omitted; :func:`average_dark_runs`).
     """
     counts = np.ascontiguousarray(counts, np.float64)
     i0, i1, w = dark_weights(t, np.asarray(dark_t, np.float64))
+    n_avg = (np.ones(max(len(dark_t), 1)) if dark_n is None
+             else np.maximum(np.asarray(dark_n, np.float64), 1.0))
     if dark_frames.size == 0:
         dark_frames = np.zeros((1,) + counts.shape[1:])
+        n_avg = np.ones(1)
     rad = np.empty(counts.shape)
     noise = np.empty(counts.shape)
     flags = np.empty(counts.shape, np.uint8)
     radiance_kernel(counts, np.ascontiguousarray(integration_s, np.float64),
-                    np.ascontiguousarray(dark_frames, np.float64), i0, i1, w,
+                    np.ascontiguousarray(dark_frames, np.float64), i0, i1, w, n_avg,
                     np.ascontiguousarray(dark_offset, np.float64),
                     np.ascontiguousarray(gain, np.float64), np.ascontiguousarray(bad),
                     float(read_noise), float(e_per_count), rad, noise, flags)

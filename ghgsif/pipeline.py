@@ -52,7 +52,7 @@ from ghgsif.fld import METHODS as FLD_METHODS
 from ghgsif.fld import fld_pixels, fld_retrievals
 from ghgsif.forward import band_forward
 from ghgsif.frames import iter_frames
-from ghgsif.l1b import to_radiance
+from ghgsif.l1b import average_dark_runs, to_radiance
 from ghgsif.refdata import LineLists
 from ghgsif.retrieval import OEResult, o2a_sounding, swir_sounding
 from ghgsif.sif import retrieve_sif
@@ -196,7 +196,10 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
     dt = np.concatenate(dark_t) if dark_t else np.zeros(0)
     dc = (np.concatenate(dark_c) if dark_c else np.zeros((0,) + cal.shape))
     order = np.argsort(dt)
-    dt, dc = dt[order], dc[order]
+    # consecutive closed-shutter frames averaged into one dark (their read noise is
+    # common to every scene frame that uses them)
+    period = float(np.median(np.diff(sb.gps_time))) if sb.gps_time.size > 1 else 0.0
+    dt, dc, dn = average_dark_runs(dt[order], dc[order], 1.5 * period)
     g = _l1b_group(nc, band.name, *cal.shape)
     g.wavelength_registration = ("Fraunhofer windows " + ", ".join(
         f"{w.lo_nm}-{w.hi_nm} nm" for w in SIF_WINDOWS)) if o2a else (
@@ -218,7 +221,7 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
         t = sb.gps_time[rows]
         rad, noise, flags = to_radiance(counts, sb.integration_time_s[rows], t, dc, dt,
                                         cal.dark_offset, cal.gain, cal.bad_pixel,
-                                        cal.read_noise, cal.electrons_per_count)
+                                        cal.read_noise, cal.electrons_per_count, dn)
         good = flags == 0
         n_f = rad.shape[0]
         shift_nm = np.zeros(n_f)

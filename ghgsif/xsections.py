@@ -30,6 +30,7 @@ import numba as nb
 import numpy as np
 
 from flightlog.provenance import atomic_output
+from ghgsif.atmosphere import Layers
 from ghgsif.refdata import (
     MOLECULAR_MASS,
     PARTITION_EXPONENT,
@@ -178,6 +179,24 @@ class XsecTable:
         a = us_standard_atmosphere()
         lp = np.log(a["p_hpa"])[::-1]
         return np.interp(np.log(p_hpa), lp, a["t_k"][::-1])
+
+    def column(self, gas: str, layers: Layers,
+               below: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Vertical optical depths of a gas through all ``layers`` and through some.
+
+        The second sums the layers where ``below`` is true (none when omitted). Summed
+        layer by layer (the order numpy sums a stack's rows in, so the same bits), not
+        stacked: a stack of the O2-A band's layers is 70 MB.
+        """
+        down = np.zeros(self.nu.size)
+        up = np.zeros(self.nu.size)
+        for k in range(layers.p_hpa.size):
+            tau = layers.air_column_cm2[k] * layers.vmr[gas][k] * self.at(
+                gas, float(layers.p_hpa[k]), float(layers.t_k[k]))
+            down += tau
+            if below is not None and below[k]:
+                up += tau
+        return down, up
 
     def at(self, gas: str, p_hpa: float, t_k: float) -> np.ndarray:
         """Cross-section at one layer's pressure and temperature.

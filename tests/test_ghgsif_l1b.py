@@ -13,8 +13,10 @@ from ghgsif.calibration import CalibrationError, read_band_calibration
 from ghgsif.l1b import FLAG_BAD, FLAG_NEGATIVE, FLAG_NO_DARK, FLAG_SATURATED, to_radiance
 
 
-def _slow_l1b(counts, t_int, t, dark_frames, dark_t, dark_offset, gain, bad, read, epc):
+def _slow_l1b(counts, t_int, t, dark_frames, dark_t, dark_offset, gain, bad, read, epc,
+              dark_n=None):
     """One pixel at a time, the module doc's formulas."""
+    n = np.ones(dark_t.size) if dark_n is None else dark_n
     rad = np.empty(counts.shape)
     noise = np.empty(counts.shape)
     flags = np.zeros(counts.shape, np.uint8)
@@ -25,11 +27,12 @@ def _slow_l1b(counts, t_int, t, dark_frames, dark_t, dark_offset, gain, bad, rea
             k = int(np.searchsorted(dark_t, t[f]))
             if k == 0 or k == dark_t.size:
                 j = 0 if k == 0 else dark_t.size - 1
-                dark, w = dark_frames[j], 0.0
+                dark, w, n0, n1 = dark_frames[j], 0.0, n[j], n[j]
             else:
                 w = (t[f] - dark_t[k - 1]) / (dark_t[k] - dark_t[k - 1])
                 dark = (1 - w) * dark_frames[k - 1] + w * dark_frames[k]
-            dvar, nodark = read**2 * ((1 - w) ** 2 + w**2), False
+                n0, n1 = n[k - 1], n[k]
+            dvar, nodark = read**2 * ((1 - w) ** 2 / n0 + w**2 / n1), False
         for x in range(counts.shape[1]):
             for k in range(counts.shape[2]):
                 s = counts[f, x, k] - dark[x, k]
@@ -57,8 +60,11 @@ def test_l1b_kernel_matches_the_slow_reference(seed, n_dark):
     gain = rng.uniform(1e-6, 2e-6, shape[1:])
     bad = (rng.random(shape[1:]) < 0.2).astype(np.uint8)
     t_int = rng.uniform(0.01, 0.1, shape[0])
-    got = to_radiance(counts, t_int, t, dark_frames, dark_t, dark_offset, gain, bad, 8.0, 4.0)
-    want = _slow_l1b(counts, t_int, t, dark_frames, dark_t, dark_offset, gain, bad, 8.0, 4.0)
+    dark_n = rng.integers(1, 5, n_dark)
+    got = to_radiance(counts, t_int, t, dark_frames, dark_t, dark_offset, gain, bad, 8.0, 4.0,
+                      dark_n)
+    want = _slow_l1b(counts, t_int, t, dark_frames, dark_t, dark_offset, gain, bad, 8.0, 4.0,
+                     dark_n)
     for g, w in zip(got[:2], want[:2], strict=True):
         assert np.allclose(g, w, rtol=1e-12, atol=0)
     assert np.array_equal(got[2], want[2])
@@ -89,6 +95,30 @@ def test_noise_model_matches_the_detector_scatter():
     want = np.sqrt(own[0] ** 2 + (1e-6 / 0.05) ** 2 * dvar[:, None])
     # the prediction uses each frame's own (noisy) signal: equal on average
     assert np.allclose(noise[:, 0].mean(axis=0), want.mean(axis=0), rtol=0.01)
+
+
+def test_dark_runs_are_averaged_and_their_noise_shrinks():
+    """Consecutive closed-shutter frames become one dark (mean time, mean counts, their
+    number), whose read noise the scene noise then carries divided by that number."""
+    from ghgsif.l1b import average_dark_runs
+
+    t = np.array([0.0, 0.1, 0.2, 60.0, 120.0, 120.1])
+    c = np.arange(6, dtype=float)[:, None, None] * np.ones((6, 2, 3))
+    mt, mc, n = average_dark_runs(t, c, 0.15)
+    assert np.allclose(mt, [0.1, 60.0, 120.05])
+    assert np.allclose(mc[:, 0, 0], [1.0, 3.0, 4.5])
+    assert np.array_equal(n, [3, 1, 2])
+    read = 8.0
+    frames = np.random.default_rng(3).normal(500.0, read, (3, 1, 1))
+    _, means, n = average_dark_runs(np.array([0.0, 0.1, 0.2]), frames, 0.15)
+    assert n[0] == 3 and np.isclose(means[0, 0, 0], frames.mean())
+    # the scene noise the model then reports: read^2 (1 + 1 / 3) with one run of three
+    counts = np.full((1, 1, 1), 500.0)
+    _, noise, _ = to_radiance(counts, np.ones(1), np.array([0.5]), means, np.array([0.1]),
+                              np.zeros((1, 1)), np.ones((1, 1)), np.zeros((1, 1), np.uint8),
+                              read, 4.0, n)
+    s = max(500.0 - means[0, 0, 0], 0.0)
+    assert np.isclose(noise[0, 0, 0], np.sqrt(s / 4.0 + read**2 * (1 + 1 / 3)))
 
 
 def test_calibration_errors_name_file_and_key(tmp_path):
