@@ -300,10 +300,9 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
                       rho0: np.ndarray, alpha0: np.ndarray, d_rho: float,
                       d_alpha: np.ndarray, centres: np.ndarray, sub_axes: np.ndarray,
                       starts: np.ndarray, counts: np.ndarray, tile_centre: np.ndarray,
-                      offset: np.ndarray,
-                      first: np.ndarray, last: np.ndarray, lo_t: np.ndarray,
-                      hi_t: np.ndarray, first_hi: np.ndarray, last_lo: np.ndarray,
-                      fc: float, out: np.ndarray) -> None:
+                      offset: np.ndarray, first: np.ndarray, last: np.ndarray,
+                      lo_t: np.ndarray, hi_t: np.ndarray, first_hi: np.ndarray,
+                      last_lo: np.ndarray, fc: float, out: np.ndarray) -> None:
     """The final stage of :func:`ffbp_block` for a group of leaves, on sub-tiles.
 
     ``planes[j]`` holds leaf ``j``'s prefix images (:func:`prefix_tiles_kernel`) of the
@@ -314,9 +313,9 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
     centre; with aperture ``first .. last`` (block pulses) it adds the prefix image of
     the aperture's part in the leaf less the one before it, by Keys cubic interpolation,
     the carrier put back. ``lo_t`` .. ``first_hi`` and ``last_lo`` .. ``hi_t`` bound a
-    sub-tile's aperture starts and ends. Adds into
-    ``out[t, i]``. Single precision; per leaf three loops: geometry and weights
-    (vectorised), the complex taps (scalar loads), rotation and accumulation.
+    sub-tile's aperture starts and ends. Adds into ``out[t, i]``. Single precision; per
+    leaf three loops: geometry and weights (vectorised), the complex taps (scalar
+    loads), rotation and accumulation.
     """
     n_t, n_i = offset.shape[0], offset.shape[1]
     n_leaf = planes.shape[0]
@@ -419,10 +418,9 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                vel: np.ndarray, track: np.ndarray, fc: float, bandwidth_hz: float,
                pixels: np.ndarray, tile_centre: np.ndarray, offset: np.ndarray,
                half_diag: np.ndarray, first: np.ndarray, last: np.ndarray,
-               sin_half: float, window: str,
-               axes: np.ndarray, beam_az: float, beam_el: float, min_gain: float,
-               height_m: float, out: np.ndarray, subaperture: int = 32,
-               oversample: float = 4.0) -> None:
+               sin_half: float, window: str, axes: np.ndarray, beam_az: float,
+               beam_el: float, min_gain: float, height_m: float, out: np.ndarray,
+               subaperture: int = 32, oversample: float = 4.0) -> None:
     """Factorised backprojection of a block of pulses onto a tile; adds into ``out``.
 
     ``pixels`` (rows, cols, 3) is the tile, split into sub-tiles ``tile_centre``,
@@ -452,7 +450,7 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
         t = track[(sl.start + sl.stop - 1) // 2]
         rel = edge - c
         rho = np.linalg.norm(rel, axis=1)
-        al = rel @ t / rho
+        al = np.einsum("ij,j->i", rel, t) / rho  # not BLAS: its threads spin against Numba
         reach = sin_half + subaperture * spacing / rho.min()
         a_lo, a_hi = max(al.min(), -reach), min(al.max(), reach)
         if a_lo > a_hi:
@@ -503,7 +501,7 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
             if ends.any():
                 w = tile_centre[ends] - c
                 r_t = np.linalg.norm(w, axis=1)
-                a_t = (w @ t) / r_t
+                a_t = np.einsum("ij,j->i", w, t) / r_t
                 spread = 1.05 * half_diag[ends] / r_t
                 c_lo = np.floor((a_t - spread - a_lo) / d_al).astype(np.int64) - 2
                 c_hi = np.ceil((a_t + spread - a_lo) / d_al).astype(np.int64) + 3

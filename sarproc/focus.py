@@ -140,9 +140,14 @@ def range_bounds(pixels: np.ndarray, apc: np.ndarray) -> tuple[float, float]:
     ny, nx = pixels.shape[:2]
     ry = np.unique(np.r_[0:ny:max(1, ny // 32), ny - 1])
     cx = np.unique(np.r_[0:nx:max(1, nx // 32), nx - 1])
-    pts = pixels[ry][:, cx].reshape(-1, 3)
+    origin = pixels[ny // 2, nx // 2]
+    pts = pixels[ry][:, cx].reshape(-1, 3) - origin
     kp = np.unique(np.r_[0:len(apc):max(1, len(apc) // 128), len(apc) - 1])
-    dist = np.linalg.norm(pts[None] - apc[kp][:, None], axis=2)
+    ant = apc[kp] - origin
+    # einsum, not a matrix product: OpenBLAS's threads would spin against Numba's
+    d2 = (np.einsum("ij,ij->i", pts, pts)[:, None] + np.einsum("ij,ij->i", ant, ant)[None]
+          - 2.0 * np.einsum("ik,jk->ij", pts, ant))
+    dist = np.sqrt(np.maximum(d2, 0.0))
     cell = float(np.linalg.norm(pixels[ry[min(1, ry.size - 1)], cx[min(1, cx.size - 1)]]
                                 - pixels[0, 0]))
     step = float(np.max(np.linalg.norm(np.diff(apc[kp], axis=0), axis=1))) if kp.size > 1 else 0.0
@@ -209,7 +214,9 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     # normalise by the pulses of a full aperture at each pixel's range from the track
     mid = (a + b) // 2
     d = px - apc[mid]
-    perp = np.linalg.norm(np.cross(d, geo.track[mid]), axis=1)
+    t = geo.track[mid] / np.linalg.norm(geo.track[mid])
+    perp = np.sqrt(np.maximum(np.einsum("ij,ij->i", d, d) - np.einsum("ij,j->i", d, t) ** 2,
+                              0.0))
     n_full = 2 * sin_half * perp / geo.pulse_spacing_m
     u = (np.arange(4096) + 0.5) / 4096 - 0.5
     mean_w = float(np.mean(window_weights(cfg.azimuth_window, u))
