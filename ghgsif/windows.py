@@ -50,6 +50,21 @@ SIF_WINDOWS = (Window("757", 755.2, 758.6, 757.0), Window("771", 771.8, 774.8, 7
 #: Gases whose weak lines the O2-A windows model (HITRAN molecule numbers).
 WINDOW_GASES = (7, 1)
 
+
+@lru_cache(maxsize=8)
+def _column_depth(lo_nm: float, hi_nm: float, molecule: int,
+                  line_lists: LineLists) -> tuple[np.ndarray, np.ndarray]:
+    """The table's wavenumbers and one gas's US Standard column optical depth on them.
+
+    Once per band and gas: every FWHM's basis (:func:`telluric_basis`) uses it, and
+    opening the table hashes the line lists.
+    """
+    group = band_group(lo_nm)
+    gas = next(name for name, mol in BAND_GASES[group].items() if mol == molecule)
+    table = band_table(group, lo_nm, hi_nm, line_lists=line_lists)
+    return table.nu, table.column(gas, make_layers(0.0, 0.0))[0]
+
+
 def telluric_depth(wl_nm: np.ndarray, molecule: int, lo_nm: float, hi_nm: float,
                    line_lists: LineLists = ()) -> np.ndarray:
     """Vertical optical depth of one gas on a vacuum-wavelength grid (module doc).
@@ -59,11 +74,8 @@ def telluric_depth(wl_nm: np.ndarray, molecule: int, lo_nm: float, hi_nm: float,
     (:meth:`ghgsif.xsections.XsecTable.column`), interpolated to ``wl_nm``.
     ``line_lists`` names user ``.par`` files that replace the packaged line lists.
     """
-    group = band_group(lo_nm)
-    gas = next(name for name, mol in BAND_GASES[group].items() if mol == molecule)
-    table = band_table(group, lo_nm, hi_nm, line_lists=line_lists)
-    down, _ = table.column(gas, make_layers(0.0, 0.0))
-    return np.interp(1e7 / np.asarray(wl_nm, np.float64), table.nu, down)
+    nu, down = _column_depth(float(lo_nm), float(hi_nm), int(molecule), line_lists)
+    return np.interp(1e7 / np.asarray(wl_nm, np.float64), nu, down)
 
 
 @lru_cache(maxsize=32)

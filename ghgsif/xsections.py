@@ -214,6 +214,10 @@ class XsecTable:
         return np.exp(out) - TINY
 
 
+#: A table's pressure nodes (in ln p, 0.05 to 1100 hPa) and temperature offsets (K).
+N_PRESSURE_NODES, T_OFFSETS_K = 36, (-30.0, -15.0, 0.0, 15.0, 30.0)
+
+
 def _table_nodes(n_p: int, t_offsets: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The ``ln p`` nodes and the temperature offsets of a table."""
     return np.linspace(np.log(0.05), np.log(1100.0), n_p), np.asarray(t_offsets, np.float64)
@@ -237,8 +241,8 @@ def gas_table(band_group: str, nu: np.ndarray, gas: str, ln_p: np.ndarray,
     return arr
 
 
-def build_table(band_group: str, nu: np.ndarray, n_p: int = 36,
-                t_offsets: tuple[float, ...] = (-30.0, -15.0, 0.0, 15.0, 30.0),
+def build_table(band_group: str, nu: np.ndarray, n_p: int = N_PRESSURE_NODES,
+                t_offsets: tuple[float, ...] = T_OFFSETS_K,
                 line_lists: LineLists = ()) -> XsecTable:
     """Cross-section tables of a band group's gases on ``nu`` (module doc)."""
     ln_p, t_off = _table_nodes(n_p, t_offsets)
@@ -352,7 +356,7 @@ def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.0
                              np.array(npz_member(path, "t_offsets")), _CachedGases(path))
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             pass  # unreadable cache entry: rebuild it
-    ln_p, t_off = _table_nodes(36, (-30.0, -15.0, 0.0, 15.0, 30.0))
+    ln_p, t_off = _table_nodes(N_PRESSURE_NODES, T_OFFSETS_K)
 
     def arrays() -> Iterator[tuple[str, np.ndarray]]:
         yield "ln_p", ln_p

@@ -26,6 +26,8 @@ benchmarks.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba as nb
 import numpy as np
 
@@ -104,8 +106,6 @@ def surface_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, rho: 
     _sphere_points(centre, axis, side, down, k, radius + height_m, np.asarray(rho, np.float64),
                    np.asarray(alpha, np.float64), out)
     return out
-
-
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -242,6 +242,8 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
         # the sub-tile's prefix images, written out to the planes row by row at the end
         buf = np.empty((n_p if store else 1, n_i), np.complex64)
         for p in range(n_p):
+            # unweighted (the weights come from the parabola): no squint limit (a sine of
+            # 4), a flat window and no pattern, which is the kernel's plain path
             subtile_pulses(up, tau0, fs_up, apc, vel, track, fc, centre[t], half_diag[t], p,
                            p + 1, 4.0, flat, True, axes, 0.0, 0.0, 0.0, work, kix, vab, acc)
             fp, fq = _F(p), _F(2 * p + 1)
@@ -414,6 +416,19 @@ _F = np.float32
 _GROUP_BYTES = 16 << 20  # prefix images held at once
 
 
+class _Leaf(NamedTuple):
+    """A leaf's pulses (of the block) and its polar grid."""
+
+    pulses: slice
+    centre: np.ndarray  # mean phase centre (ECEF)
+    axis: np.ndarray  # reference-track direction
+    rho0: float  # first range sample
+    n_rho: int
+    alpha0: float  # first direction-cosine sample
+    n_alpha: int
+    d_alpha: float
+
+
 def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                vel: np.ndarray, track: np.ndarray, fc: float, bandwidth_hz: float,
                pixels: np.ndarray, tile_centre: np.ndarray, offset: np.ndarray,
@@ -443,7 +458,7 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
     name, par = parse_window(window)
     harmonics = {"rect": 0, "hamming": 1}.get(name, int(par.get("nbar", 1.0)) - 1)
     d_rho = C_LIGHT / (2 * bandwidth_hz) / oversample
-    specs = []
+    specs: list[_Leaf] = []
     for s0 in range(max(0, int(lo_t.min())), min(n_p, int(hi_t.max()) + 1), subaperture):
         sl = slice(s0, min(n_p, s0 + subaperture))
         c = apc[sl].mean(axis=0)
@@ -462,15 +477,15 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                    sin_half / harmonics if harmonics else 1.0) / oversample
         a_lo, a_hi = a_lo - 3 * d_al, a_hi + 3 * d_al
         r_lo, r_hi = rho.min() - 3 * d_rho, rho.max() + 3 * d_rho
-        specs.append((sl, c, t, r_lo, int(np.ceil((r_hi - r_lo) / d_rho)) + 1, a_lo,
-                      int(np.ceil((a_hi - a_lo) / d_al)) + 1, d_al))
+        specs.append(_Leaf(sl, c, t, r_lo, int(np.ceil((r_hi - r_lo) / d_rho)) + 1, a_lo,
+                           int(np.ceil((a_hi - a_lo) / d_al)) + 1, d_al))
     if not specs:
         return
     # leaf pulses are weighted by the window's formula continued past the aperture's
     # edges (smooth, so the polar images interpolate); the prefix images end the aperture
     ext_table = window_weights(window, np.linspace(-1.0, 1.0, 4001), truncate=False)
-    n_r = max(s[4] for s in specs) + 64
-    n_a = max(s[6] for s in specs) + 8
+    n_r = max(leaf.n_rho for leaf in specs) + 64
+    n_a = max(leaf.n_alpha for leaf in specs) + 8
     group = max(1, min(len(specs), _GROUP_BYTES // (subaperture * n_r * n_a * 8)))
     planes = np.zeros((group, subaperture, n_r, n_a), np.complex64)
     for g0 in range(0, len(specs), group):
@@ -513,13 +528,14 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                                 centre, off, half, 2.0 * sin_half, ext_table, axes[sl],
                                 beam_az, beam_el, min_gain, rho, sr, sa, padded[1] // sa,
                                 keep, planes[j])
-        m = len(part)
-        leaf_tiles_kernel(planes[:m], np.array([s[4] for s in part], np.int64),
-                          np.array([s[6] for s in part], np.int64),
-                          np.array([s[3] for s in part]), np.array([s[5] for s in part]),
-                          d_rho, np.array([s[7] for s in part]),
-                          np.ascontiguousarray([s[1] for s in part]),
-                          np.ascontiguousarray([s[2] for s in part]),
-                          np.array([s[0].start for s in part], np.int64),
-                          np.array([s[0].stop - s[0].start for s in part], np.int64), tile_centre,
-                          offset, first, last, lo_t, hi_t, first_hi, last_lo, fc, out)
+        leaf_tiles_kernel(planes[: len(part)], np.array([lf.n_rho for lf in part], np.int64),
+                          np.array([lf.n_alpha for lf in part], np.int64),
+                          np.array([lf.rho0 for lf in part]),
+                          np.array([lf.alpha0 for lf in part]), d_rho,
+                          np.array([lf.d_alpha for lf in part]),
+                          np.ascontiguousarray([lf.centre for lf in part]),
+                          np.ascontiguousarray([lf.axis for lf in part]),
+                          np.array([lf.pulses.start for lf in part], np.int64),
+                          np.array([lf.pulses.stop - lf.pulses.start for lf in part],
+                                   np.int64), tile_centre, offset, first, last, lo_t, hi_t,
+                          first_hi, last_lo, fc, out)

@@ -195,21 +195,19 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
         data = np.asarray(rc[rsel[0] : rsel[-1] + 1, k0:k1])[rsel - rsel[0]]
         up = upsample(data, cfg.upsample)
         sl = slice(a + j0, a + j0 + rsel.size)
+        # the block's pulses: delay of the crop's first sample, phase centres, velocities,
+        # reference track
+        block = (np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs), geo.fs * cfg.upsample,
+                 np.ascontiguousarray(apc[sl]), np.ascontiguousarray(vel[sl]),
+                 np.ascontiguousarray(geo.track[sl]), geo.fc)
         if cfg.algorithm == "ffbp":
-            ffbp_block(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
-                       geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
-                       np.ascontiguousarray(vel[sl]), np.ascontiguousarray(geo.track[sl]),
-                       geo.fc, geo.bandwidth_hz, pixels, centre, offset, half_diag, first - j0,
-                       last - j0, sin_half, cfg.azimuth_window, geo.axes[sl], geo.beam_az,
-                       geo.beam_el, MIN_GAIN, cfg.reference_height_m, acc,
+            ffbp_block(up, *block, geo.bandwidth_hz, pixels, centre, offset, half_diag,
+                       first - j0, last - j0, sin_half, cfg.azimuth_window, geo.axes[sl],
+                       geo.beam_az, geo.beam_el, MIN_GAIN, cfg.reference_height_m, acc,
                        cfg.ffbp_subaperture, cfg.ffbp_oversample)
-            continue
-        backproject_tiles_kernel(up, np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs),
-                                 geo.fs * cfg.upsample, np.ascontiguousarray(apc[sl]),
-                                 np.ascontiguousarray(vel[sl]),
-                                 np.ascontiguousarray(geo.track[sl]), geo.fc, centre, offset,
-                                 half_diag, sin_half, table, geo.axes[sl], geo.beam_az,
-                                 geo.beam_el, MIN_GAIN, acc)
+        else:
+            backproject_tiles_kernel(up, *block, centre, offset, half_diag, sin_half, table,
+                                     geo.axes[sl], geo.beam_az, geo.beam_el, MIN_GAIN, acc)
     out = merge_subtiles(acc, (ny, nx), padded, size).ravel()
     # normalise by the pulses of a full aperture at each pixel's range from the track
     mid = (a + b) // 2
