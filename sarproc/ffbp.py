@@ -179,8 +179,9 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
                         vel: np.ndarray, track: np.ndarray, fc: float, centre: np.ndarray,
                         offset: np.ndarray, half_diag: np.ndarray, sin_reach: float,
                         win_table: np.ndarray, axes: np.ndarray, beam_az: float,
-                        beam_el: float, min_gain: float, rho: np.ndarray, size_r: int,
-                        size_a: int, n_cols: int, keep: np.ndarray, out: np.ndarray) -> None:
+                        beam_el: float, min_gain: float, u: np.ndarray, rho: np.ndarray,
+                        size_r: int, size_a: int, n_cols: int, keep: np.ndarray,
+                        out: np.ndarray) -> None:
     """A leaf's prefix images on its polar grid: ``out[m, r, a]`` sums pulses ``0 .. m``.
 
     Only the columns ``a`` where ``keep[a]`` get every prefix image; the others get the
@@ -209,7 +210,12 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
         # per sample: the weight's polynomial in the pulse index (a, b, c), then the sums
         # of P_j and of (2 j + 1) P_j over the pulses so far (real, imaginary)
         wts = np.zeros((7, n_i), np.float32)
-        k_end, k_mid = n_p - 1, (n_p - 1) // 2
+        k_end = n_p - 1
+        k_mid = 0  # the pulse nearest the middle of the leaf
+        for k in range(n_p):
+            if abs(u[k] - 0.5 * u[k_end]) < abs(u[k_mid] - 0.5 * u[k_end]):
+                k_mid = k
+        u_end, u_mid = u[k_end] - u[0], u[k_mid] - u[0]
         for e in range(3):
             p = 0 if e == 0 else (k_end if e == 1 else k_mid)
             wx = centre[t, 0] - apc[p, 0]
@@ -221,15 +227,15 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
                           min_gain, work, wts[e])
         for i in range(n_i):
             w0, w1, wm = float(wts[0, i]), float(wts[1, i]), float(wts[2, i])
-            if n_p < 3:  # a straight line (or a constant)
-                wts[1, i] = (w1 - w0) / k_end if n_p == 2 else 0.0
+            if n_p < 3 or u_mid <= 0.0 or u_mid >= u_end:  # a straight line (or a constant)
+                wts[1, i] = (w1 - w0) / u_end if n_p > 1 and u_end > 0.0 else 0.0
                 wts[2, i] = 0.0
                 continue
-            # the parabola through (0, w0), (k_mid, wm), (k_end, w1)
-            d0 = w0 / (k_mid * k_end)
-            dm = wm / (k_mid * (k_mid - k_end))
-            d1 = w1 / (k_end * (k_end - k_mid))
-            wts[1, i] = -d0 * (k_mid + k_end) - dm * k_end - d1 * k_mid
+            # the parabola through (0, w0), (u_mid, wm), (u_end, w1)
+            d0 = w0 / (u_mid * u_end)
+            dm = wm / (u_mid * (u_mid - u_end))
+            d1 = w1 / (u_end * (u_end - u_mid))
+            wts[1, i] = -d0 * (u_mid + u_end) - dm * u_end - d1 * u_mid
             wts[2, i] = d0 + dm + d1
         r0, a0 = (t // n_cols) * size_r, (t % n_cols) * size_a
         store = np.any(keep[a0 : a0 + size_a])
@@ -246,12 +252,15 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
             # 4), a flat window and no pattern, which is the kernel's plain path
             subtile_pulses(up, tau0, fs_up, apc, vel, track, fc, centre[t], half_diag[t], p,
                            p + 1, 4.0, flat, True, axes, 0.0, 0.0, 0.0, work, kix, vab, acc)
-            fp, fq = _F(p), _F(2 * p + 1)
+            # the position and the steps to the next pulse's (u_{p+1} - u_p, and of u^2)
+            up_ = u[p] - u[0]
+            un_ = u[min(p + 1, n_p - 1)] - u[0]
+            fp, f1, fq = _F(up_), _F(un_ - up_), _F(un_ * un_ - up_ * up_)
             if p < n_p - 1 and not store:
                 for i in range(n_i):
                     pr, pi = acc[0, i], acc[1, i]
-                    wts[3, i] += pr
-                    wts[4, i] += pi
+                    wts[3, i] += f1 * pr
+                    wts[4, i] += f1 * pi
                     wts[5, i] += fq * pr
                     wts[6, i] += fq * pi
                 continue
@@ -264,8 +273,8 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
                       + wts[2, i] * (fp2 * pr - wts[5, i]))
                 vi = (wts[0, i] * pi + wts[1, i] * (fp * pi - wts[4, i])
                       + wts[2, i] * (fp2 * pi - wts[6, i]))
-                wts[3, i] += pr
-                wts[4, i] += pi
+                wts[3, i] += f1 * pr
+                wts[4, i] += f1 * pi
                 wts[5, i] += fq * pr
                 wts[6, i] += fq * pi
                 line[i] = complex(vr * car[0, i] - vi * car[1, i],
@@ -524,10 +533,13 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                 np.add.at(marks, np.clip(c_lo, 0, n_a), 1)
                 np.add.at(marks, np.clip(c_hi, 0, n_a), -1)
                 keep = np.cumsum(marks[:-1]) > 0
+            # the pulses' positions along the leaf in pulse spacings (the weights' parabola
+            # is in position: a missing pulse leaves a gap in it)
+            u = np.einsum("ij,j->i", apc[sl] - apc[sl.start], t) / max(spacing, 1e-9)
             prefix_tiles_kernel(up[sl], tau0[sl], fs_up, apc[sl], vel[sl], track[sl], fc,
                                 centre, off, half, 2.0 * sin_half, ext_table, axes[sl],
-                                beam_az, beam_el, min_gain, rho, sr, sa, padded[1] // sa,
-                                keep, planes[j])
+                                beam_az, beam_el, min_gain, u, rho, sr, sa,
+                                padded[1] // sa, keep, planes[j])
         leaf_tiles_kernel(planes[: len(part)], np.array([lf.n_rho for lf in part], np.int64),
                           np.array([lf.n_alpha for lf in part], np.int64),
                           np.array([lf.rho0 for lf in part]),
