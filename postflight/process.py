@@ -424,6 +424,9 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                                                 for b, p in chans))
         cfg = config.sar
         grid = default_grid(l0, desc, cfg)
+        gaps = grid.dem_gaps(dem) if dem is not None else None
+        if gaps:
+            raise ConfigError(f"sar.dem {cfg.dem}: {gaps}")
         times = np.concatenate([read_channel(l0, b, p).gps_time for b, p in chans])
         ident = {"flightId": desc.flight_id, "lookDirection": desc.sar.look_side,
                  "listOfFrequencies": sorted({chr(ord("A") + band_index[b]) for b, _ in chans}),

@@ -72,9 +72,6 @@ class SarConfig(_Strict):
     def _dem_or_height(self) -> SarConfig:
         if self.dem is not None and self.reference_height_m != 0.0:
             raise ValueError("give sar.reference_height_m or sar.dem, not both")
-        if self.dem is not None and self.algorithm == "ffbp":
-            raise ValueError("sar.algorithm ffbp works on a reference height; use "
-                             "backprojection with sar.dem")
         return self
 
 

@@ -35,7 +35,7 @@ from sarproc.backprojection import (
     upsample,
 )
 from sarproc.config import SarConfig
-from sarproc.ffbp import aperture_bounds, ffbp_block
+from sarproc.ffbp import aperture_bounds, ffbp_block, osculating_sphere, tile_terrain
 from sarproc.grid import MapGrid
 from sarproc.l0 import L0Channel, read_channel, read_replica
 from sarproc.range_compression import compress, ideal_chirp, matched_filter, replica_reference
@@ -186,6 +186,9 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     per_pulse = (k1 - k0) * cfg.upsample * 8 * 3
     step = max(1, min(cfg.block_pulses, cfg.block_bytes // max(per_pulse, 1)))
     if cfg.algorithm == "ffbp":
+        # the polar grids' ground: the pixels' own (level, or a DEM's terrain)
+        terrain = tile_terrain(pixels)
+        height = osculating_sphere(pixels[ny // 2, nx // 2])[2]
         first = np.empty(offset.shape[:2], np.int32)
         last = np.empty(offset.shape[:2], np.int32)
         aperture_bounds(np.ascontiguousarray(apc[a:b]), np.ascontiguousarray(geo.track[a:b]),
@@ -203,8 +206,8 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
         if cfg.algorithm == "ffbp":
             ffbp_block(up, *block, geo.bandwidth_hz, pixels, centre, offset, half_diag,
                        first - j0, last - j0, sin_half, cfg.azimuth_window, geo.axes[sl],
-                       geo.beam_az, geo.beam_el, MIN_GAIN, cfg.reference_height_m, acc,
-                       cfg.ffbp_subaperture, cfg.ffbp_oversample)
+                       geo.beam_az, geo.beam_el, MIN_GAIN, height, acc,
+                       cfg.ffbp_subaperture, cfg.ffbp_oversample, terrain)
         else:
             backproject_tiles_kernel(up, *block, centre, offset, half_diag, sin_half, table,
                                      geo.axes[sl], geo.beam_az, geo.beam_el, MIN_GAIN, acc)

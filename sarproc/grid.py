@@ -81,6 +81,39 @@ class MapGrid:
              else dem.height_at(lat, lon))
         return geodetic_to_ecef(np.deg2rad(lat), np.deg2rad(lon), h)
 
+    def dem_gaps(self, dem: Dem) -> str | None:
+        """What of the grid ``dem`` leaves without a height, or ``None`` when it covers it.
+
+        The DEM covers a latitude/longitude rectangle, so the grid's edge pixels bound
+        what it must cover; its cells under the grid's latitude/longitude box must hold
+        heights (no voids).
+        """
+        ny, nx = self.ny, self.nx
+        rows = np.r_[np.zeros(nx, int), np.full(nx, ny - 1), np.arange(ny), np.arange(ny)]
+        cols = np.r_[np.arange(nx), np.arange(nx), np.zeros(ny, int), np.full(ny, nx - 1)]
+        lon, lat = pyproj_transformer(self.epsg, 4326).transform(self.x[cols], self.y[rows])
+        lat, lon = np.asarray(lat), np.asarray(lon)
+        n_lat, n_lon = dem.height.shape
+        cover = (f"the DEM covers latitude {dem.lat0_deg:.5f} to "
+                 f"{dem.lat0_deg + (n_lat - 1) * dem.dlat_deg:.5f} and longitude "
+                 f"{dem.lon0_deg:.5f} to {dem.lon0_deg + (n_lon - 1) * dem.dlon_deg:.5f} deg,"
+                 f" the grid latitude {lat.min():.5f} to {lat.max():.5f} and longitude "
+                 f"{lon.min():.5f} to {lon.max():.5f} deg")
+        outside = ~np.isfinite(dem.height_at(lat, lon))
+        if outside.any():
+            return (f"{int(outside.sum())} of the grid's {outside.size} edge pixels have no "
+                    f"height: {cover}")
+        i0 = max(int(np.floor((lat.min() - dem.lat0_deg) / dem.dlat_deg)), 0)
+        i1 = min(int(np.ceil((lat.max() - dem.lat0_deg) / dem.dlat_deg)) + 1, n_lat)
+        j0 = max(int(np.floor((lon.min() - dem.lon0_deg) / dem.dlon_deg)), 0)
+        j1 = min(int(np.ceil((lon.max() - dem.lon0_deg) / dem.dlon_deg)) + 1, n_lon)
+        voids = ~np.isfinite(dem.height[i0:i1, j0:j1])
+        if voids.any():
+            i, j = (int(v[0]) for v in np.nonzero(voids))
+            return (f"{int(voids.sum())} DEM cells under the grid are voids (not finite), "
+                    f"the first at row {i0 + i}, column {j0 + j}")
+        return None
+
     def attrs(self) -> dict[str, object]:
         """JSON-ready description."""
         return {"epsg": self.epsg, "bounds": list(self.bounds), "spacing_m": self.spacing,
