@@ -192,7 +192,9 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
         first = np.empty(offset.shape[:2], np.int32)
         last = np.empty(offset.shape[:2], np.int32)
         aperture_bounds(np.ascontiguousarray(apc[a:b]), np.ascontiguousarray(geo.track[a:b]),
-                        centre, offset, sin_half, first, last)
+                        centre, offset, half_diag, sin_half,
+                        np.ascontiguousarray(geo.axes[a:b]),
+                        geo.beam_az, geo.beam_el, MIN_GAIN, first, last)
     for j0 in range(0, rows.size, step):
         rsel = rows[j0 : j0 + step]
         data = np.asarray(rc[rsel[0] : rsel[-1] + 1, k0:k1])[rsel - rsel[0]]
