@@ -5,8 +5,12 @@ Hellsten & Stenstrom, IEEE TAES 39(3), 2003, one factorisation level). Each leaf
 backprojected exactly (the kernel of exact backprojection: moving antenna, antenna
 pattern, band-limited range interpolation, and each pulse weighted by the azimuth
 window's formula continued smoothly past the aperture's edges) onto a polar grid on the
-ground, centred on the leaf's mean phase centre ``C`` with its reference-track direction
-``t``: range ``rho = |X - C|`` and direction cosine ``alpha = (X - C).t / rho``. With the
+ground, centred on the leaf's mean phase centre ``C`` with its own line of flight ``t``
+(the phase centres' principal direction): range ``rho = |X - C|`` and direction cosine
+``alpha = (X - C).t / rho``. The ground is the tile's: level at the pixels' height, or
+the pixels' heights on a DEM (:func:`tile_terrain`). The weights of a leaf's pulses are
+a parabola in their position along it (leaves shortened where the aperture is short,
+:func:`leaf_size`). With the
 carrier of the leaf centre, ``exp(j 4 pi fc rho / c)``, removed, the polar image is
 band-limited: in ``alpha`` to about ``L dx / lambda`` cycles (and the antenna pattern's
 and window's own scales), in ``rho`` to the range bandwidth, and it is sampled
@@ -15,13 +19,13 @@ and window's own scales), in ``rho`` to the range bandwidth, and it is sampled
 The leaf keeps its prefix images: image ``m`` sums its first ``m + 1`` pulses, all on
 the same grid (a part of the leaf has no more bandwidth than the whole). A pixel's
 aperture is the run of pulses ``first .. last`` that see it inside the integration
-angle (:func:`aperture_bounds`, the test exact backprojection makes, pulse by pulse at
-the aperture's ends); a leaf inside it adds its last prefix image, one that straddles an
-end adds the difference of two prefix images, interpolated (Keys cubic) at the pixel
-with the carrier put back. So the aperture ends exactly where exact backprojection ends
-it, and the work per pixel drops from about ``N`` pulses to ``N / L + 2``
-interpolations. The difference from exact backprojection is measured in the tests and
-benchmarks.
+angle and above the antenna's gain limit (:func:`aperture_bounds`, the tests exact
+backprojection makes, pulse by pulse at the aperture's ends); a leaf inside it adds its
+last prefix image, one that straddles an end adds the difference of two prefix images,
+interpolated (Keys cubic) at the pixel with the carrier put back. So the aperture ends
+exactly where exact backprojection ends it, and the work per pixel drops from about
+``N`` pulses to ``N / L + 2`` interpolations. The difference from exact backprojection
+is measured in the tests and benchmarks.
 """
 
 from __future__ import annotations
