@@ -173,6 +173,12 @@ def test_config_errors_name_the_key(tmp_path):
     with pytest.raises(ConfigError, match="sar.grid.bounds"):
         load_config(None, ["sar.grid.bounds=[1, 2, 0, 3]"])
     assert main(["process", "nowhere", str(tmp_path), "--set", "sar.upsample=1"]) == 2
+    # settings under which the fast path would part from exact backprojection (-40 dB)
+    with pytest.raises(ConfigError, match="sar.upsample 4: the fast path"):
+        load_config(None, ["sar.algorithm=ffbp", "sar.upsample=4"])
+    with pytest.raises(ConfigError, match="sar.ffbp_oversample"):
+        load_config(None, ["sar.ffbp_oversample=3"])
+    load_config(None, ["sar.upsample=4"])  # exact backprojection's own choice
 
 
 def _hills(path):
