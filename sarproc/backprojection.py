@@ -304,16 +304,26 @@ def _sinc(x: np.float32) -> np.float32:
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def beam_constants(beam_az: float, beam_el: float) -> tuple[float, float]:
+    """The antenna pattern's sinc scales: ``0.886 / beam_az`` and ``0.886 / beam_el``.
+
+    Both 0 with no pattern (``beam_az`` 0).
+    """
+    if beam_az > 0.0:
+        return 0.886 / beam_az, 0.886 / beam_el
+    return 0.0, 0.0
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def pulse_constants(win_table: np.ndarray, beam_az: float,
                     beam_el: float) -> tuple[np.ndarray, bool, float, float]:
     """What :func:`subtile_pulses` takes of the window and the antenna pattern.
 
     The float32 window table, whether the window is rectangular (constant), and
-    ``ka = 0.886 / beam_az``, ``ke = 0.886 / beam_el`` (both 0 with no pattern).
+    ``ka``, ``ke`` of :func:`beam_constants`.
     """
-    use_beam = beam_az > 0.0
-    return (win_table.astype(np.float32), bool(np.all(win_table == win_table[0])),
-            0.886 / beam_az if use_beam else 0.0, 0.886 / beam_el if use_beam else 0.0)
+    ka, ke = beam_constants(beam_az, beam_el)
+    return win_table.astype(np.float32), bool(np.all(win_table == win_table[0])), ka, ke
 
 
 @nb.njit(cache=True, nogil=True, inline="always")

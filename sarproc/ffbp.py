@@ -7,25 +7,24 @@ pattern, band-limited range interpolation, and each pulse weighted by the azimut
 window's formula continued smoothly past the aperture's edges) onto a polar grid on the
 ground, centred on the leaf's mean phase centre ``C`` with its own line of flight ``t``
 (the phase centres' principal direction): range ``rho = |X - C|`` and direction cosine
-``alpha = (X - C).t / rho``. The ground is the tile's: level at the pixels' height, or
-the pixels' heights on a DEM (:func:`tile_terrain`). The weights of a leaf's pulses are
-a parabola in their position along it (leaves shortened where the aperture is short,
-:func:`leaf_size`). With the
-carrier of the leaf centre, ``exp(j 4 pi fc rho / c)``, removed, the polar image is
-band-limited: in ``alpha`` to about ``L dx / lambda`` cycles (and the antenna pattern's
-and window's own scales), in ``rho`` to the range bandwidth, and it is sampled
-``oversample`` times finer than those Nyquist spacings.
+``alpha = (X - C).t / rho``. The ground is the tile's (:mod:`sarproc.ground`): level at
+the pixels' height, or the pixels' heights on a DEM. The weights of a leaf's pulses are a
+parabola in their position along it (leaves shortened where the aperture is short,
+:func:`leaf_size`). With the carrier of the leaf centre, ``exp(j 4 pi fc rho / c)``,
+removed, the polar image is band-limited: in ``alpha`` to about ``L dx / lambda`` cycles
+(and the antenna pattern's and window's own scales), in ``rho`` to the range bandwidth,
+and it is sampled ``oversample`` times finer than those Nyquist spacings.
 
 The leaf keeps its prefix images: image ``m`` sums its first ``m + 1`` pulses, all on
 the same grid (a part of the leaf has no more bandwidth than the whole). A pixel's
 aperture is the run of pulses ``first .. last`` that see it inside the integration
-angle and above the antenna's gain limit (:func:`aperture_bounds`, the tests exact
-backprojection makes, pulse by pulse at the aperture's ends); a leaf inside it adds its
-last prefix image, one that straddles an end adds the difference of two prefix images,
-interpolated (Keys cubic) at the pixel with the carrier put back. So the aperture ends
-exactly where exact backprojection ends it, and the work per pixel drops from about
-``N`` pulses to ``N / L + 2`` interpolations. The difference from exact backprojection
-is measured in the tests and benchmarks.
+angle and above the antenna's gain limit (:func:`sarproc.aperture.aperture_bounds`, the
+tests exact backprojection makes, pulse by pulse at the aperture's ends); a leaf inside
+it adds its last prefix image, one that straddles an end adds the difference of two
+prefix images, interpolated (Keys cubic) at the pixel with the carrier put back. So the
+aperture ends exactly where exact backprojection ends it, and the work per pixel drops
+from about ``N`` pulses to ``N / L + 2`` interpolations. The difference from exact
+backprojection is measured in the tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from flightlog.geodesy import ecef_to_geodetic
 from sarproc.backprojection import (
     _HALF,
     _ONE,
@@ -51,391 +49,8 @@ from sarproc.backprojection import (
     subtile_work,
     subtiles,
 )
+from sarproc.ground import Terrain, surface_points
 from sarproc.windows import parse_window, window_weights
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _on_sphere(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, down: np.ndarray,
-               kk: float, ka: float, c0: float, s0: float, hk: float, big_r: float, r: float,
-               a: float) -> tuple[float, float, float]:
-    """The point at range ``r``, direction cosine ``a`` on the sphere of radius ``big_r``.
-
-    ``kk = |k|^2``, ``ka = k.axis`` and the angle ``(c0, s0)``, length ``hk`` of ``k``'s
-    part across the axis, ``k`` being ``centre`` from the sphere's centre.
-    |k + r v(beta)| = R  <=>  q (ks cos(beta) + kd sin(beta)) = Q, so beta = beta0 +
-    arccos(Q / (q h)) with beta0 = atan2(kd, ks), h = hypot(ks, kd): its cosine and sine
-    from the angle-sum formulas (no transcendental per point).
-    """
-    q = np.sqrt(max(1.0 - a * a, 0.0))
-    qq = (big_r * big_r - kk - r * r) / (2.0 * r) - a * ka
-    z = min(max(qq / max(q * hk, 1e-9), -1.0), 1.0)
-    w = np.sqrt(1.0 - z * z)
-    cb, sb = c0 * z - s0 * w, s0 * z + c0 * w
-    return (centre[0] + r * (a * axis[0] + q * (cb * side[0] + sb * down[0])),
-            centre[1] + r * (a * axis[1] + q * (cb * side[1] + sb * down[1])),
-            centre[2] + r * (a * axis[2] + q * (cb * side[2] + sb * down[2])))
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _terrain_height(x: float, y: float, z: float, origin: np.ndarray, to_grid: np.ndarray,
-                    heights: np.ndarray) -> float:
-    """The height of ``heights`` (bilinear, held at the edges) below point ``(x, y, z)``."""
-    ny, nx = heights.shape
-    dx, dy, dz = x - origin[0], y - origin[1], z - origin[2]
-    fr = to_grid[0, 0] * dx + to_grid[0, 1] * dy + to_grid[0, 2] * dz + to_grid[0, 3]
-    fc = to_grid[1, 0] * dx + to_grid[1, 1] * dy + to_grid[1, 2] * dz + to_grid[1, 3]
-    fr = min(max(fr, 0.0), ny - 1.0)
-    fc = min(max(fc, 0.0), nx - 1.0)
-    r0 = min(int(fr), max(ny - 2, 0))
-    c0 = min(int(fc), max(nx - 2, 0))
-    tr, tc = fr - r0, fc - c0
-    r1, c1 = min(r0 + 1, ny - 1), min(c0 + 1, nx - 1)
-    return ((1.0 - tr) * ((1.0 - tc) * heights[r0, c0] + tc * heights[r0, c1])
-            + tr * ((1.0 - tc) * heights[r1, c0] + tc * heights[r1, c1]))
-
-
-@nb.njit(cache=True, nogil=True, parallel=True)
-def _sphere_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, down: np.ndarray,
-                   k: np.ndarray, big_r: float, rho: np.ndarray, alpha: np.ndarray,
-                   heights: np.ndarray, origin: np.ndarray, to_grid: np.ndarray,
-                   out: np.ndarray) -> None:
-    """Points at range ``rho`` and direction cosine ``alpha`` on the ground.
-
-    The ground is the sphere of radius ``big_r`` (``k`` is ``centre`` from its centre)
-    raised by ``heights``: an empty array for none, else a tile's heights (rows, cols)
-    above the sphere, at grid position ``to_grid @ [x - origin, 1]`` (fractional row and
-    column) of a point ``x``, bilinear between pixels and held at the edges. On terrain
-    each point's height solves ``height(point(h)) = h``, a root that ``[min - 1, max + 1]``
-    of the heights brackets: secant steps kept inside the bracket (bisection where one
-    leaves it), to 0.1 mm, each column's points in order of range from the previous
-    point's height. (The root is unique unless the terrain faces the antenna more steeply
-    than the depression angle, where the ground lies over itself; then it is one of
-    them.)
-    """
-    kk = k[0] * k[0] + k[1] * k[1] + k[2] * k[2]
-    ka = k[0] * axis[0] + k[1] * axis[1] + k[2] * axis[2]
-    ks = k[0] * side[0] + k[1] * side[1] + k[2] * side[2]
-    kd = k[0] * down[0] + k[1] * down[1] + k[2] * down[2]
-    hk = max(np.hypot(ks, kd), 1e-300)
-    c0, s0 = ks / hk, kd / hk
-    level = heights.size == 0
-    h0 = 0.0 if level else np.mean(heights)
-    h_lo = 0.0 if level else np.min(heights) - 1.0
-    h_hi = 0.0 if level else np.max(heights) + 1.0
-    for j in nb.prange(alpha.size):
-        a = alpha[j]
-        h_prev = h0
-        for i in range(rho.size):
-            r = rho[i]
-            ha = h_prev
-            x, y, z = _on_sphere(centre, axis, side, down, kk, ka, c0, s0, hk, big_r + ha, r, a)
-            if not level:
-                lo, hi = h_lo, h_hi  # f(lo) > 0 > f(hi)
-                fa = _terrain_height(x, y, z, origin, to_grid, heights) - ha
-                hb = min(max(ha + fa, lo), hi)
-                for _ in range(40):
-                    if abs(fa) < 1e-4:
-                        break
-                    if fa > 0.0:
-                        lo = max(lo, ha)
-                    else:
-                        hi = min(hi, ha)
-                    if not lo < hb < hi:
-                        hb = 0.5 * (lo + hi)
-                    x, y, z = _on_sphere(centre, axis, side, down, kk, ka, c0, s0, hk,
-                                         big_r + hb, r, a)
-                    fb = _terrain_height(x, y, z, origin, to_grid, heights) - hb
-                    hc = hb - fb * (hb - ha) / (fb - fa) if fb != fa else 0.5 * (lo + hi)
-                    ha, fa, hb = hb, fb, hc
-                h_prev = ha
-            out[i, j, 0], out[i, j, 1], out[i, j, 2] = x, y, z
-
-
-def osculating_sphere(point: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """The osculating sphere of WGS84 below ``point``: its centre, radius, ``point``'s height.
-
-    The radius is the Gaussian radius of curvature at the point's latitude (millimetres
-    from the ellipsoid over a tile).
-    """
-    la, lo, h_c = (float(v) for v in ecef_to_geodetic(point))
-    gu = np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-    a_e, e2 = 6378137.0, 6.69437999014e-3
-    w = np.sqrt(1 - e2 * np.sin(la) ** 2)
-    radius = float(np.sqrt((a_e * (1 - e2) / w**3) * (a_e / w)))
-    return point - (radius + h_c) * gu, radius, h_c
-
-
-@nb.njit(cache=True, nogil=True, parallel=True)
-def _heights(pixels: np.ndarray, centre: np.ndarray, radius: float, out: np.ndarray) -> None:
-    """Heights of ``pixels`` (rows, cols, 3) above the sphere about ``centre``."""
-    for i in nb.prange(pixels.shape[0]):
-        for j in range(pixels.shape[1]):
-            dx = pixels[i, j, 0] - centre[0]
-            dy = pixels[i, j, 1] - centre[1]
-            dz = pixels[i, j, 2] - centre[2]
-            out[i, j] = np.sqrt(dx * dx + dy * dy + dz * dz) - radius
-
-
-class Terrain(NamedTuple):
-    """A tile's ground for the polar grids: heights above a sphere, and the grid map."""
-
-    sphere_centre: np.ndarray
-    radius: float
-    heights: np.ndarray  # (rows, cols) above the sphere, at the tile's pixels
-    origin: np.ndarray  # ECEF, the tile's central pixel
-    to_grid: np.ndarray  # (2, 4): fractional row and column of [x - origin, 1]
-
-
-def tile_terrain(pixels: np.ndarray) -> Terrain | None:
-    """The terrain of a tile of ECEF pixels (rows, cols, 3); ``None`` when it is level.
-
-    Level: the pixels' heights above the osculating sphere at the central pixel (that
-    is, about the ellipsoid) spread by under a millimetre. Else their heights above that
-    sphere, and the affine map from a point's local horizontal position to its fractional
-    pixel row and column, fitted to the pixels (exact for a map grid over a tile).
-    """
-    ny, nx = pixels.shape[:2]
-    if ny < 2 or nx < 2:
-        return None
-    origin = np.asarray(pixels[ny // 2, nx // 2], np.float64)
-    centre, radius, _ = osculating_sphere(origin)
-    ry = np.unique(np.r_[0:ny:max(1, ny // 16), ny - 1])
-    cx = np.unique(np.r_[0:nx:max(1, nx // 16), nx - 1])
-    heights = np.empty((ny, nx))
-    _heights(np.ascontiguousarray(pixels, np.float64), centre, radius, heights)
-    if float(heights.max() - heights.min()) < 1e-3:
-        return None
-    up = (origin - centre) / np.linalg.norm(origin - centre)
-    east = np.cross([0.0, 0.0, 1.0], up)
-    east /= np.linalg.norm(east)
-    north = np.cross(up, east)
-    flat = pixels[ry][:, cx].reshape(-1, 3) - origin
-    design = np.stack([np.einsum("ij,j->i", flat, east), np.einsum("ij,j->i", flat, north),
-                       np.ones(flat.shape[0])], axis=1)
-    rows, cols = np.meshgrid(ry, cx, indexing="ij")
-    coef, *_ = np.linalg.lstsq(design, np.stack([rows.ravel(), cols.ravel()], axis=1)
-                               .astype(np.float64), rcond=None)
-    to_grid = np.zeros((2, 4))
-    to_grid[:, :3] = coef[:2].T @ np.stack([east, north])
-    to_grid[:, 3] = coef[2]
-    return Terrain(centre, radius, np.ascontiguousarray(heights), origin, to_grid)
-
-
-def surface_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, rho: np.ndarray,
-                   alpha: np.ndarray, height_m: float,
-                   terrain: Terrain | None = None) -> np.ndarray:
-    """Points on the ground: (n_rho, n_alpha, 3) ECEF.
-
-    Each is at range ``rho`` from ``centre``, with direction cosine ``alpha`` to the unit
-    ``axis``, on the side of ``side`` (any vector towards the look side). The ground is at
-    ellipsoidal height ``height_m`` on the osculating sphere of the ellipsoid below
-    ``centre`` (millimetres from the ellipsoid over a tile), or ``terrain``'s (the
-    tile's pixels lie on it).
-    """
-    la, lo, _ = (float(v) for v in ecef_to_geodetic(centre))
-    gu = np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-    up = gu - (gu @ axis) * axis
-    up /= np.linalg.norm(up)
-    side = side - (side @ axis) * axis - (side @ up) * up  # horizontal, across the axis
-    side = side / np.linalg.norm(side)
-    down = -up
-    out = np.empty((rho.size, alpha.size, 3))
-    rho = np.asarray(rho, np.float64)
-    alpha = np.asarray(alpha, np.float64)
-    if terrain is None:
-        sphere, radius, _ = osculating_sphere(centre)
-        _sphere_points(centre, axis, side, down, centre - sphere, radius + height_m, rho,
-                       alpha, np.zeros((0, 0)), centre, np.zeros((2, 4)), out)
-    else:
-        _sphere_points(centre, axis, side, down, centre - terrain.sphere_centre,
-                       terrain.radius, rho, alpha, terrain.heights, terrain.origin,
-                       terrain.to_grid, out)
-    return out
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _below(apc: np.ndarray, track: np.ndarray, k: int, x: float, y: float, z: float,
-           thr: float, strict: bool) -> bool:
-    """Whether pulse ``k`` sees ``(x, y, z)`` at a sine of squint below ``thr``."""
-    dx, dy, dz = x - apc[k, 0], y - apc[k, 1], z - apc[k, 2]
-    s = (dx * track[k, 0] + dy * track[k, 1] + dz * track[k, 2]) / np.sqrt(
-        dx * dx + dy * dy + dz * dz)
-    return s < thr if strict else s <= thr
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _first_below(apc: np.ndarray, track: np.ndarray, x: float, y: float, z: float,
-                 thr: float, strict: bool, lo: int, hi: int) -> int:
-    """The first pulse in ``[lo, hi)`` below ``thr`` (:func:`_below`), or ``hi``."""
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _below(apc, track, mid, x, y, z, thr, strict):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _first_below_near(apc: np.ndarray, track: np.ndarray, x: float, y: float, z: float,
-                      thr: float, strict: bool, guess: int, reach: int) -> int:
-    """:func:`_first_below` over all pulses, searched first within ``reach`` of ``guess``."""
-    n = apc.shape[0]
-    lo, hi = min(max(guess - reach, 0), n), min(max(guess + reach, 0), n)
-    k = _first_below(apc, track, x, y, z, thr, strict, lo, hi)
-    if k == lo and lo > 0 and _below(apc, track, lo - 1, x, y, z, thr, strict):
-        k = _first_below(apc, track, x, y, z, thr, strict, 0, lo)
-    elif k == hi and hi < n:
-        k = _first_below(apc, track, x, y, z, thr, strict, hi, n)
-    return k
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _sinc64(u: float) -> float:
-    """``sin(pi u) / (pi u)`` inside the first nulls, 0 beyond (as the kernels' series)."""
-    if u == 0.0:
-        return 1.0
-    if abs(u) >= 1.0:
-        return 0.0
-    return np.sin(np.pi * u) / (np.pi * u)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _gain(apc: np.ndarray, axes: np.ndarray, k: int, x: float, y: float, z: float,
-          ka: float, ke: float) -> float:
-    """One-way power pattern of pulse ``k`` towards ``(x, y, z)`` (0 behind the antenna).
-
-    The pattern of :func:`sarproc.backprojection.pulse_weights`, in double precision.
-    """
-    dx, dy, dz = x - apc[k, 0], y - apc[k, 1], z - apc[k, 2]
-    wb = dx * axes[k, 0, 0] + dy * axes[k, 0, 1] + dz * axes[k, 0, 2]
-    if wb <= 0.0:
-        return 0.0
-    ua = ka * np.arctan((dx * axes[k, 1, 0] + dy * axes[k, 1, 1] + dz * axes[k, 1, 2]) / wb)
-    ue = ke * np.arctan((dx * axes[k, 2, 0] + dy * axes[k, 2, 1] + dz * axes[k, 2, 2]) / wb)
-    ga = _sinc64(ua)
-    ge = _sinc64(ue)
-    return ga * ga * ge * ge
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _gain_ends(apc: np.ndarray, axes: np.ndarray, x: float, y: float, z: float, ka: float,
-               ke: float, min_gain: float, lo: int, hi: int) -> tuple[int, int]:
-    """The run of pulses in ``[lo, hi]`` at or above ``min_gain`` (``hi < lo``: none).
-
-    The pattern has one maximum along the pulses, where the point crosses the plane of
-    the antenna's boresight and elevation axes (bisection on the side of it, which
-    changes once as the antenna flies by), and no side lobes (the kernels' sinc is 0
-    past its first nulls): bisection either side of it.
-    """
-
-    def side(k: int) -> float:
-        return ((x - apc[k, 0]) * axes[k, 1, 0] + (y - apc[k, 1]) * axes[k, 1, 1]
-                + (z - apc[k, 2]) * axes[k, 1, 2])
-
-    s_lo = side(lo)
-    if (s_lo > 0.0) == (side(hi) > 0.0):  # not crossed inside: the nearer end
-        top = lo if _gain(apc, axes, lo, x, y, z, ka, ke) >= _gain(apc, axes, hi, x, y, z,
-                                                                    ka, ke) else hi
-    else:
-        a, b = lo, hi  # the first pulse on the far side
-        while a < b:
-            m = (a + b) // 2
-            if (side(m) > 0.0) == (s_lo > 0.0):
-                a = m + 1
-            else:
-                b = m
-        top = a if a == lo or _gain(apc, axes, a, x, y, z, ka, ke) >= _gain(
-            apc, axes, a - 1, x, y, z, ka, ke) else a - 1
-    g_top = _gain(apc, axes, top, x, y, z, ka, ke)
-    if g_top < min_gain:
-        return lo, lo - 1
-    a, b = lo, top  # the first pulse at or above the limit
-    while a < b:
-        m = (a + b) // 2
-        if _gain(apc, axes, m, x, y, z, ka, ke) >= min_gain:
-            b = m
-        else:
-            a = m + 1
-    first = a
-    a, b = top, hi  # the last
-    while a < b:
-        m = (a + b + 1) // 2
-        if _gain(apc, axes, m, x, y, z, ka, ke) >= min_gain:
-            a = m
-        else:
-            b = m - 1
-    return first, a
-
-
-@nb.njit(cache=True, nogil=True, parallel=True)
-def aperture_bounds(apc: np.ndarray, track: np.ndarray, centre: np.ndarray,
-                    offset: np.ndarray, half_diag: np.ndarray, sin_half: float,
-                    axes: np.ndarray, beam_az: float, beam_el: float, min_gain: float,
-                    first: np.ndarray, last: np.ndarray) -> None:
-    """First and last pulse that see each pixel inside the integration angle and beam.
-
-    Pixel ``i`` of sub-tile ``t`` is ``centre[t] + offset[t, i]`` (the layout of
-    :func:`sarproc.backprojection.subtiles`). Pulse ``k`` sees it inside the angle when
-    ``|s| <= sin_half``, ``s`` the sine of squint along ``track[k]`` from ``apc[k]``,
-    and, with an antenna pattern (``beam_az > 0``), when its one-way power gain there is
-    at least ``min_gain`` (the tests of exact backprojection). The squint falls as the
-    antenna flies on and the gain has one maximum, so the aperture is the run ``first[t,
-    i] .. last[t, i]`` (empty when ``last < first``), found by bisection. The gain only
-    where it can end the run: a sub-tile (``half_diag`` its half-diagonal) keeps the
-    angle's ends when its centre sees the ends of its pixels' runs above the limit by
-    more than the gain can change across it (``exp(slope * 1.5 h / r)``, ``slope`` 1.5
-    times the largest logarithmic derivative of the pattern above the limit).
-    """
-    n_t, n_i = offset.shape[0], offset.shape[1]
-    n = apc.shape[0]
-    ka = 0.886 / beam_az if beam_az > 0.0 else 0.0
-    ke = 0.886 / beam_el if beam_az > 0.0 else 0.0
-    # where one factor alone falls to the limit, sinc(u)^2 = min_gain (bisection on u)
-    a_u, b_u = 0.0, 1.0
-    for _ in range(60):
-        m_u = 0.5 * (a_u + b_u)
-        if _sinc64(m_u) ** 2 >= min_gain:
-            a_u = m_u
-        else:
-            b_u = m_u
-    u_s = max(a_u, 1e-6)
-    slope = 1.5 * 2.0 * max(ka, ke) * (np.pi * abs(np.cos(np.pi * u_s) / np.sin(np.pi * u_s))
-                                       + 1.0 / u_s)
-    for t in nb.prange(n_t):
-        cx, cy, cz = centre[t, 0], centre[t, 1], centre[t, 2]
-        g0 = _first_below(apc, track, cx, cy, cz, sin_half, False, 0, n)
-        g1 = _first_below(apc, track, cx, cy, cz, -sin_half, True, 0, n)
-        lo_t, hi_t = n, -1
-        for i in range(n_i):
-            x = cx + offset[t, i, 0]
-            y = cy + offset[t, i, 1]
-            z = cz + offset[t, i, 2]
-            g0 = _first_below_near(apc, track, x, y, z, sin_half, False, g0, 8)
-            g1 = _first_below_near(apc, track, x, y, z, -sin_half, True, g1, 8)
-            first[t, i] = g0
-            last[t, i] = g1 - 1
-            lo_t = min(lo_t, g0)
-            hi_t = max(hi_t, g1 - 1)
-        if ka == 0.0 or hi_t < lo_t:
-            continue
-        r_c = min(np.sqrt((cx - apc[lo_t, 0]) ** 2 + (cy - apc[lo_t, 1]) ** 2
-                          + (cz - apc[lo_t, 2]) ** 2),
-                  np.sqrt((cx - apc[hi_t, 0]) ** 2 + (cy - apc[hi_t, 1]) ** 2
-                          + (cz - apc[hi_t, 2]) ** 2))
-        margin = np.exp(min(slope * 1.5 * half_diag[t] / max(r_c, 1.0), 50.0))
-        if min(_gain(apc, axes, lo_t, cx, cy, cz, ka, ke),
-               _gain(apc, axes, hi_t, cx, cy, cz, ka, ke)) >= margin * min_gain:
-            continue
-        for i in range(n_i):
-            if last[t, i] < first[t, i]:
-                continue
-            x = cx + offset[t, i, 0]
-            y = cy + offset[t, i, 1]
-            z = cz + offset[t, i, 2]
-            f, e = _gain_ends(apc, axes, x, y, z, ka, ke, min_gain, first[t, i], last[t, i])
-            first[t, i] = f
-            last[t, i] = e
 
 
 @nb.njit(cache=True, nogil=True, parallel=True, fastmath=True)
@@ -766,10 +381,11 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
 
     ``pixels`` (rows, cols, 3) is the tile, split into sub-tiles ``tile_centre``,
     ``offset`` and ``half_diag`` (:func:`sarproc.backprojection.subtiles`); ``first``
-    and ``last`` (per sub-tile pixel, :func:`aperture_bounds`) are each pixel's
-    aperture in this block's pulses. ``out[t, i]`` receives the sums over pulses with
+    and ``last`` (per sub-tile pixel, :func:`sarproc.aperture.aperture_bounds`) are each
+    pixel's aperture in this block's pulses. ``out[t, i]`` receives the sums over pulses with
     the scaling of exact backprojection. The polar grids lie at ellipsoidal height
-    ``height_m``, or on ``terrain`` (:func:`tile_terrain`) where the pixels are not level.
+    ``height_m``, or on ``terrain`` (:func:`sarproc.ground.tile_terrain`) where the
+    pixels are not level.
     """
     ny, nx = pixels.shape[:2]
     edge = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1],

@@ -24,6 +24,7 @@ import numpy as np
 from flightlog.descriptor import FlightDescriptor
 from flightlog.geolocate import Dem
 from sarproc.antenna import antenna_axes
+from sarproc.aperture import aperture_bounds
 from sarproc.backprojection import (
     C_LIGHT,
     backproject_tiles_kernel,
@@ -35,8 +36,9 @@ from sarproc.backprojection import (
     upsample,
 )
 from sarproc.config import SarConfig
-from sarproc.ffbp import aperture_bounds, ffbp_block, osculating_sphere, tile_terrain
+from sarproc.ffbp import ffbp_block
 from sarproc.grid import MapGrid
+from sarproc.ground import osculating_sphere, tile_terrain
 from sarproc.l0 import L0Channel, read_channel, read_replica
 from sarproc.range_compression import compress, ideal_chirp, matched_filter, replica_reference
 from sarproc.windows import window_weights

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flightlog.geodesy import ecef_to_geodetic, geodetic_to_ecef
+from sarproc.aperture import aperture_bounds
 from sarproc.backprojection import (
     C_LIGHT,
     pulse_contribution,
@@ -13,16 +14,9 @@ from sarproc.backprojection import (
     upsample,
 )
 from sarproc.config import SarConfig
-from sarproc.ffbp import (
-    PARABOLA_TOLERANCE,
-    aperture_bounds,
-    leaf_size,
-    parabola_error,
-    prefix_tiles_kernel,
-    surface_points,
-    tile_terrain,
-)
+from sarproc.ffbp import PARABOLA_TOLERANCE, leaf_size, parabola_error, prefix_tiles_kernel
 from sarproc.focus import ChannelGeometry, focus_tile
+from sarproc.ground import surface_points, tile_terrain
 from sarproc.l0 import L0Channel
 from sarproc.windows import window_weights
 
