@@ -369,6 +369,18 @@ class _Leaf(NamedTuple):
     d_alpha: float
 
 
+def _subtile_cosines(tile_centre: np.ndarray, half_diag: np.ndarray, c: np.ndarray,
+                     t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sub-tiles' ranges from ``c``, direction cosines to ``t`` and the cosines' spread.
+
+    The spread bounds how far a sub-tile's pixels' direction cosines stray from its
+    centre's: its half-diagonal over the range, with 5 % to spare.
+    """
+    w = tile_centre - c
+    r_t = np.linalg.norm(w, axis=1)
+    return r_t, np.einsum("ij,j->i", w, t) / r_t, 1.05 * half_diag / r_t
+
+
 def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
                vel: np.ndarray, track: np.ndarray, fc: float, bandwidth_hz: float,
                pixels: np.ndarray, tile_centre: np.ndarray, offset: np.ndarray,
@@ -423,10 +435,7 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
         if terrain is not None:
             # the pixels' ranges and direction cosines, bounded sub-tile by sub-tile (the
             # tile's edges do not bound them on terrain)
-            w = tile_centre - c
-            r_t = np.linalg.norm(w, axis=1)
-            a_t = np.einsum("ij,j->i", w, t) / r_t
-            spread = 1.05 * half_diag / r_t
+            r_t, a_t, spread = _subtile_cosines(tile_centre, half_diag, c, t)
             rho = np.concatenate([rho, r_t - half_diag, r_t + half_diag])
             al = np.concatenate([al, a_t - spread, a_t + spread])
         # the squint limit, widened by the angle between the polar axis and the track
@@ -479,10 +488,7 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
             ends = (((first_hi > p0) & (lo_t <= p1)) | ((hi_t >= p0) & (last_lo < p1)))
             keep = np.zeros(n_a, np.bool_)
             if ends.any():
-                w = tile_centre[ends] - c
-                r_t = np.linalg.norm(w, axis=1)
-                a_t = np.einsum("ij,j->i", w, t) / r_t
-                spread = 1.05 * half_diag[ends] / r_t
+                _, a_t, spread = _subtile_cosines(tile_centre[ends], half_diag[ends], c, t)
                 c_lo = np.floor((a_t - spread - a_lo) / d_al).astype(np.int64) - 2
                 c_hi = np.ceil((a_t + spread - a_lo) / d_al).astype(np.int64) + 3
                 marks = np.zeros(n_a + 1, np.int64)
