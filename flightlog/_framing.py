@@ -147,14 +147,30 @@ def frame_kernel(
     return k, p
 
 
+UNDECIDED = -2  #: :func:`find_valid_packet`: a candidate runs past the bytes so far
+
+
 @nb.njit(cache=True, nogil=True)
-def find_valid_packet(buf: np.ndarray, lo: int, hi: int, n: int, tables: np.ndarray) -> int:
-    """First position in ``[lo, hi)`` where a whole packet with a good CRC starts, or -1."""
+def find_valid_packet(buf: np.ndarray, lo: int, hi: int, n: int, tables: np.ndarray,
+                      final: bool = True) -> int:
+    """First position in ``[lo, hi)`` where a whole packet with a good CRC starts.
+
+    Returns -1 when there is none and :data:`UNDECIDED` when, before any valid one, a
+    structurally plausible packet starts there but ends past ``n`` while more bytes are
+    to come (``final`` false): the caller must wait for them, so that what is found does
+    not depend on where a read chunk ended.
+    """
     for q in range(lo, min(hi, n)):
         if buf[q] != _S0:
             continue
         t = packet_total(buf, q, n)
-        if t <= 0 or q + t > n:
+        if t == -2 and not final:
+            return UNDECIDED
+        if t <= 0:
+            continue
+        if q + t > n:
+            if not final:
+                return UNDECIDED
             continue
         crc = crc16_kernel(buf, q + 4, q + t - 2, tables)
         stored = (np.int64(buf[q + t - 2]) << 8) | np.int64(buf[q + t - 1])

@@ -30,7 +30,7 @@ from flightlog.geolocate import (
     pushbroom_edges,
     sun_ecef,
 )
-from flightlog.ingest import StreamReader, stream_position
+from flightlog.ingest import StreamReader, open_stream, stream_position
 from flightlog.packets import (
     APID_GHGSIF_FRAME,
     APID_GHGSIF_TIMESYNC,
@@ -164,8 +164,7 @@ def load_trajectory(desc: FlightDescriptor, max_gap_s: float = 0.05) -> tuple[Tr
 
 def _read(desc: FlightDescriptor, name: str, chunk_bytes: int) -> tuple[
         StreamReader, dict[str, list[np.ndarray]]]:
-    folder, prefix = desc.stream_location(name)  # type: ignore[arg-type]
-    reader = StreamReader(folder, prefix, name, chunk_bytes=chunk_bytes)
+    reader = open_stream(desc, name, chunk_bytes=chunk_bytes)
     sync_apid = APID_SAR_TIMESYNC if name == "sar" else APID_GHGSIF_TIMESYNC
     data_apid = APID_SAR_ECHO if name == "sar" else APID_GHGSIF_FRAME
     decode = decode_echo_headers if name == "sar" else decode_frame_headers

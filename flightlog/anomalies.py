@@ -20,6 +20,8 @@ ANOMALY_KINDS: dict[str, str] = {
     "invalid_header": "an intact packet with reserved secondary-header flag bits set: delivered",
     "malformed_payload": "an intact packet whose payload contradicts its own layout: not delivered",
     "oversize_group": "a segmented payload larger than the reader's bound: dropped",
+    "segment_refused": "a segment file that resolves outside the dump (a link) or whose number "
+                       "is out of range: not read",
 }
 
 
@@ -105,7 +107,7 @@ class StreamSummary:
         elif k == "unknown_apid":
             self.unknown_apids += 1
         elif k == "missing_segment":
-            self.missing_segments += 1
+            self.missing_segments += anomaly.count
         else:
             self.other_anomalies += 1
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,6 +25,7 @@ class DescriptorError(ValueError):
     """A ``flight.json`` that cannot be used; the message names the key and the problem."""
 
 
+_FLIGHT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _Finite = Annotated[float, Field(allow_inf_nan=False)]
 _Pol = Literal["HH", "HV", "VH", "VV"]
 _POLS: tuple[_Pol, ...] = ("HH", "HV", "VH", "VV")
@@ -187,6 +189,15 @@ class FlightDescriptor(_Model):
                              f"{', '.join(SUPPORTED_ICD_VERSIONS)})")
         return v
 
+    @field_validator("flight_id")
+    @classmethod
+    def _plain_name(cls, v: str) -> str:
+        # Product file names start with the flight id: it must not name a folder.
+        if not _FLIGHT_ID.fullmatch(v) or v in (".", ".."):
+            raise ValueError(f"flight id {v!r} must be a plain name (letters, digits, '.', "
+                             "'_', '-'; no path separators)")
+        return v
+
     @model_validator(mode="after")
     def _some_stream(self) -> FlightDescriptor:
         if self.sar is None and self.ghgsif is None:
@@ -208,8 +219,7 @@ class FlightDescriptor(_Model):
         section = self.sar if name == "sar" else self.ghgsif
         if section is None:
             raise DescriptorError(f"{self.root / DESCRIPTOR_NAME}: no '{name}' section")
-        path = self.resolve(section.stream, f"{name}.stream")
-        return path.parent, path.name
+        return _stream_prefix(self.root, section.stream, f"{name}.stream")
 
 
 def _inside(root: Path, rel: str, key: str) -> Path:
@@ -222,6 +232,18 @@ def _inside(root: Path, rel: str, key: str) -> Path:
         raise DescriptorError(f"{root / DESCRIPTOR_NAME}: key '{key}': path {rel!r} leaves the "
                               "dump directory")
     return full
+
+
+def _stream_prefix(root: Path, rel: str, key: str) -> tuple[Path, str]:
+    """Folder (inside the dump) and file-name prefix of a stream's segment files."""
+    path = _inside(root, rel, key)
+    base = root.resolve()
+    name = Path(rel).name
+    if (rel.endswith(("/", "\\")) or name in ("", ".", "..")
+            or (path.parent != base and base not in path.parent.parents)):
+        raise DescriptorError(f"{root / DESCRIPTOR_NAME}: key '{key}': {rel!r} must be a "
+                              "segment file-name prefix inside the dump (e.g. 'sar/SAR_')")
+    return path.parent, name
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -270,8 +292,8 @@ def load_descriptor(dump: str | os.PathLike[str]) -> FlightDescriptor:
         raise DescriptorError(f"{path}: {problems}") from None
     desc.resolve(desc.nav.sbet, "nav.sbet")
     if desc.sar is not None:
-        desc.resolve(desc.sar.stream, "sar.stream")
+        _stream_prefix(desc.root, desc.sar.stream, "sar.stream")
     if desc.ghgsif is not None:
-        desc.resolve(desc.ghgsif.stream, "ghgsif.stream")
+        _stream_prefix(desc.root, desc.ghgsif.stream, "ghgsif.stream")
         desc.resolve(desc.ghgsif.calibration, "ghgsif.calibration")
     return desc

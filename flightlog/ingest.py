@@ -22,12 +22,14 @@ from flightlog._framing import (
     KIND_PACKET,
     KIND_SKIP,
     KIND_TAIL,
+    UNDECIDED,
     find_valid_packet,
     frame_kernel,
     gather_kernel,
 )
 from flightlog._tracking import GroupAssembler, SequenceTracker
 from flightlog.anomalies import Anomaly, AnomalyLog, StreamSummary
+from flightlog.descriptor import FlightDescriptor
 from flightlog.packets import (
     APID_IDLE,
     FLAGS_DEFINED,
@@ -37,6 +39,7 @@ from flightlog.packets import (
     SEQ_UNSEGMENTED,
     STREAM_APIDS,
     iter_segment_numbers,
+    segments_refused,
 )
 from flightlog.payloads import malformed_mask
 
@@ -146,6 +149,9 @@ class StreamReader:
         Largest reassembled payload accepted.
     max_anomaly_records : int
         Detailed anomaly records kept per kind (counts stay exact).
+    root : path-like, optional
+        The dump directory: segment files that resolve outside it (symbolic links out
+        of the dump) are reported as ``segment_outside_dump`` and not read.
 
     Examples
     --------
@@ -157,7 +163,8 @@ class StreamReader:
 
     def __init__(self, directory: str | os.PathLike[str] | None, prefix: str, stream: str,
                  chunk_bytes: int = 16 << 20, reorder_window: int = 1024,
-                 max_group_bytes: int = 256 << 20, max_anomaly_records: int = 100_000):
+                 max_group_bytes: int = 256 << 20, max_anomaly_records: int = 100_000,
+                 root: str | os.PathLike[str] | None = None):
         if chunk_bytes < 4096:
             raise ValueError("chunk_bytes must be at least 4 KiB")
         self.directory = Path(directory) if directory is not None else Path()
@@ -169,8 +176,13 @@ class StreamReader:
         self.max_group_bytes = max_group_bytes
         self.summary = StreamSummary(stream)
         self.log = AnomalyLog(self.summary, max_anomaly_records)
+        rootp = Path(root) if root is not None else None
         present = [] if directory is None else list(iter_segment_numbers(self.directory,
-                                                                          prefix))
+                                                                          prefix, rootp))
+        if directory is not None:
+            for p, why in segments_refused(self.directory, prefix, rootp):
+                self.log.add(Anomaly(stream, "segment_refused", p.name, 0,
+                                     f"segment file {p} {why}: not read"))
         self.segments = [_Segment(num, p, p.stat().st_size) for num, p in present]
         self.summary.segments = len(self.segments)
         self.summary.bytes = sum(s.size for s in self.segments)
@@ -197,10 +209,19 @@ class StreamReader:
         expected = 0
         for seg in self.segments:
             if seg.number != expected or not runs:
-                for missing in range(expected, seg.number):
+                n_missing = seg.number - expected
+                if n_missing == 1:
                     self.log.add(Anomaly(self.stream, "missing_segment",
-                                         self.segment_name(missing), 0,
-                                         f"segment file {self.segment_name(missing)} absent"))
+                                         self.segment_name(expected), 0,
+                                         f"segment file {self.segment_name(expected)} absent",
+                                         count=1))
+                elif n_missing > 1:  # one record for a run, however long (no loop over it)
+                    self.log.add(Anomaly(self.stream, "missing_segment",
+                                         self.segment_name(expected), 0,
+                                         f"{n_missing} segment files absent: "
+                                         f"{self.segment_name(expected)} to "
+                                         f"{self.segment_name(seg.number - 1)}",
+                                         count=n_missing))
                 runs.append([])
             runs[-1].append(seg)
             expected = seg.number + 1
@@ -222,7 +243,9 @@ class StreamReader:
     def _read_run(self, run: list[_Segment], last_run: bool) -> Iterator[dict[int, PacketTable]]:
         # Each chunk is read into a fresh buffer that the yielded tables keep as their
         # payload store (no copy of payloads); only the cut packet at its end is carried.
-        size = self.chunk_bytes + _MAX_PACKET + 16
+        # room for a chunk and for what a deferred rescan keeps (a damaged packet and a
+        # packet starting inside it: two packets at most)
+        size = self.chunk_bytes + 2 * _MAX_PACKET + 16
         buf = np.empty(size, dtype=np.uint8)
         seg_starts = np.cumsum([0] + [s.size for s in run[:-1]]).astype(np.int64)
         numbers = np.array([s.number for s in run], dtype=np.int64)
@@ -318,11 +341,15 @@ class StreamReader:
             ok[rk != KIND_PACKET] = False
             restart = -1
             cut = k
+            deferred = -1
             for j in np.flatnonzero(~ok):
                 s0, l0, kind = int(rs[j]), int(rl[j]), int(rk[j])
                 if kind == KIND_SKIP:
                     continue
-                q = find_valid_packet(buf, s0 + 1, s0 + l0, fill, CRC16_TABLES)
+                q = find_valid_packet(buf, s0 + 1, s0 + l0, fill, CRC16_TABLES, final)
+                if q == UNDECIDED:  # wait for the bytes after the chunk's end
+                    deferred, cut = s0, int(j)
+                    break
                 if q >= 0:
                     rl[j] = q - s0
                     if kind == KIND_TAIL:
@@ -333,6 +360,9 @@ class StreamReader:
             good = ok[:cut]
             good_starts.append(rs[:cut][good])
             good_lens.append(rl[:cut][good])
+            if deferred >= 0:
+                consumed = deferred
+                break
             if restart >= 0:
                 p = restart
                 continue
@@ -543,6 +573,26 @@ class LiveStream(StreamReader):
         return tables
 
 
+def open_stream(desc: FlightDescriptor, name: str, chunk_bytes: int = 16 << 20,
+                **kwargs: int) -> StreamReader:
+    """A :class:`StreamReader` of one stream of a dump, confined to the dump directory.
+
+    Parameters
+    ----------
+    desc : flightlog.FlightDescriptor
+        The dump's descriptor.
+    name : str
+        ``"sar"`` or ``"ghgsif"``.
+    chunk_bytes : int
+        Read size.
+    **kwargs
+        As for :class:`StreamReader`.
+    """
+    folder, prefix = desc.stream_location(name)  # type: ignore[arg-type]
+    return StreamReader(folder, prefix, name, chunk_bytes=chunk_bytes, root=desc.root,
+                        **kwargs)
+
+
 def read_stream(directory: str | os.PathLike[str], prefix: str, stream: str,
                 **kwargs: int) -> tuple[dict[int, PacketTable], StreamReader]:
     """Read a whole stream into memory: one :class:`PacketTable` per APID.
@@ -566,7 +616,7 @@ def read_stream(directory: str | os.PathLike[str], prefix: str, stream: str,
 
 
 # Re-exported for readers of the sequence flags.
-__all__ = ["PACKET_DTYPE", "PacketTable", "StreamReader", "read_stream",
+__all__ = ["PACKET_DTYPE", "PacketTable", "StreamReader", "open_stream", "read_stream",
            "SEQ_CONTINUATION", "SEQ_FIRST", "SEQ_LAST", "SEQ_UNSEGMENTED"]
 
 

@@ -321,10 +321,36 @@ def write_stream(
     return writer.paths
 
 
-def iter_segment_numbers(directory: Path, prefix: str) -> Iterator[tuple[int, Path]]:
-    """Yield ``(number, path)`` of a stream's segment files in ascending number."""
+def iter_segment_numbers(directory: Path, prefix: str,
+                         root: Path | None = None) -> Iterator[tuple[int, Path]]:
+    """Yield ``(number, path)`` of a stream's segment files in ascending number.
+
+    With ``root``, a segment file that resolves outside it (a symbolic link out of the
+    dump) is not yielded; :func:`segments_outside` lists those.
+    """
+    for num, entry, problem in _segment_entries(directory, prefix, root):
+        if not problem:
+            yield num, entry
+
+
+#: Largest segment file number read (the ICD's names have six digits).
+MAX_SEGMENT_NUMBER = 10**12 - 1
+
+
+def segments_refused(directory: Path, prefix: str, root: Path | None) -> list[tuple[Path, str]]:
+    """Segment files of a stream that are not read, with why.
+
+    A file that resolves outside ``root`` (a link out of the dump) or whose number
+    exceeds :data:`MAX_SEGMENT_NUMBER`.
+    """
+    return [(e, why) for _, e, why in _segment_entries(directory, prefix, root) if why]
+
+
+def _segment_entries(directory: Path, prefix: str,
+                     root: Path | None) -> list[tuple[int, Path, str]]:
     if not directory.is_dir():
-        return
+        return []
+    base = root.resolve() if root is not None else None
     found = []
     for entry in directory.iterdir():
         name = entry.name
@@ -332,5 +358,10 @@ def iter_segment_numbers(directory: Path, prefix: str) -> Iterator[tuple[int, Pa
             continue
         digits = name[len(prefix) : -len(SEGMENT_SUFFIX)]
         if digits.isdigit() and digits.isascii() and entry.is_file():
-            found.append((int(digits), entry))
-    yield from sorted(found)
+            why = ""
+            if base is not None and base not in entry.resolve().parents:
+                why = f"resolves outside the dump ({entry.resolve()})"
+            elif len(digits) > 12:
+                why = f"segment number beyond {MAX_SEGMENT_NUMBER}"
+            found.append((int(digits) if len(digits) <= 12 else -1, entry, why))
+    return sorted(found)

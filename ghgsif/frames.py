@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flightlog.descriptor import load_descriptor
-from flightlog.ingest import StreamReader
+from flightlog.ingest import open_stream
 from flightlog.packets import APID_GHGSIF_FRAME
 from flightlog.payloads import decode_frame_headers, frame_counts, malformed_mask
 
@@ -30,8 +30,7 @@ def iter_frames(dump: str | os.PathLike[str], band_id: int,
     differs from the band's first is left out too (the reader logs both as anomalies).
     """
     desc = load_descriptor(dump)
-    folder, prefix = desc.stream_location("ghgsif")
-    reader = StreamReader(folder, prefix, "ghgsif", chunk_bytes=chunk_bytes)
+    reader = open_stream(desc, "ghgsif", chunk_bytes=chunk_bytes)
     shape: tuple[int, int] | None = None
     for block in reader:
         table = block.get(APID_GHGSIF_FRAME)

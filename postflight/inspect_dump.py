@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flightlog.descriptor import DescriptorError, FlightDescriptor, load_descriptor
-from flightlog.ingest import StreamReader
+from flightlog.ingest import open_stream
 
 STREAMS = ("sar", "ghgsif")
 
@@ -48,8 +48,8 @@ def inspect_dump(dump: str | os.PathLike[str], chunk_bytes: int = 16 << 20) -> d
     for name in STREAMS:
         if getattr(desc, name) is None:
             continue
-        folder, prefix = desc.stream_location(name)  # type: ignore[arg-type]
-        reader = StreamReader(folder, prefix, name, chunk_bytes=chunk_bytes)
+        reader = open_stream(desc, name, chunk_bytes=chunk_bytes)
+        folder, prefix = reader.directory, reader.prefix
         if not reader.segments:
             anomalies.append({"stream": name, "kind": "missing_stream",
                               "segment": str(Path(folder).relative_to(desc.root.resolve())),
@@ -61,6 +61,13 @@ def inspect_dump(dump: str | os.PathLike[str], chunk_bytes: int = 16 << 20) -> d
         for _block in reader:
             pass
         streams[name] = reader.summary.to_dict()
+        if not reader.summary.packets:
+            first = reader.segments[0]
+            anomalies.append({"stream": name, "kind": "empty_stream",
+                              "segment": first.path.name, "offset": 0,
+                              "detail": f"{len(reader.segments)} segment file(s), "
+                                        f"{reader.summary.bytes} bytes, and not one intact "
+                                        "packet: the instrument recorded nothing usable"})
         anomalies += [a.to_dict() for a in sorted(
             reader.anomalies, key=lambda a: (a.segment, a.offset))]
         for kind, n in reader.log.suppressed.items():

@@ -29,7 +29,7 @@ import numpy as np
 
 from flightlog.align import Alignment, SarChannel, align
 from flightlog.descriptor import FlightDescriptor, load_descriptor
-from flightlog.ingest import StreamReader, stream_position
+from flightlog.ingest import open_stream, stream_position
 from flightlog.packets import APID_SAR_ECHO, APID_SAR_REPLICA
 from flightlog.payloads import POL_NAMES, decode_echo_headers, echo_samples
 from flightlog.provenance import atomic_output, describe_inputs, provenance
@@ -60,38 +60,83 @@ class L0Channel:
         return int(self.gps_time.size)
 
 
-def _slots(ch: SarChannel, stride: int) -> tuple[np.ndarray, int, int]:
-    """Row of every aligned pulse, the number of rows and the first counter."""
-    c = ch.pulse_counter.astype(np.int64)
-    c0 = int(c[0])
-    u = (c - c0) % _WRAP
-    rows = u // stride
-    return rows, int(rows.max()) + 1 if rows.size else 0, c0
+#: Longest run of missing pulses, seconds of pulses at the PRF, that one line of L0 spans;
+#: pulses beyond such a gap in the counters (a corrupt counter, another line) are left out.
+MAX_COUNTER_GAP_S = 10.0
 
 
-def _channel_table(ch: SarChannel, stride: int) -> tuple[dict[str, np.ndarray], int]:
-    rows, n, c0 = _slots(ch, stride)
-    keep = np.ones(rows.size, bool)
-    keep[1:] = np.diff(rows) != 0  # duplicates of one pulse: the first one counts
-    rows, idx = rows[keep], np.flatnonzero(keep)
+def _signed_offsets(counter: np.ndarray) -> np.ndarray:
+    """Counters relative to their median, unwrapped modulo 2**32 into [-2**31, 2**31)."""
+    c = counter.astype(np.int64)
+    ref = int(np.median(c)) if c.size else 0
+    return ((c - ref + (_WRAP >> 1)) % _WRAP) - (_WRAP >> 1)
+
+
+def _slots(ch: SarChannel, stride: int,
+           max_gap: int) -> tuple[np.ndarray, np.ndarray, int, int, int]:
+    """Pulse slots of an aligned channel from its counters' true order and span.
+
+    The pulses come in instrument-time order, which a clock reset breaks; the counters
+    advance by one per pulse of the band whatever the clock does. Counters are unwrapped
+    around their median, and only the largest run of counters without a gap of more than
+    ``max_gap`` is kept, so no number of rows follows from one corrupt counter.
+
+    Returns
+    -------
+    rows : numpy.ndarray
+        Row of every kept pulse (-1 for a pulse left out).
+    order : numpy.ndarray
+        Indices of the kept pulses in counter order (first of duplicates).
+    n_rows : int
+        Rows of the channel.
+    c0 : int
+        Unwrapped counter (relative to the median) of row 0; ``ref`` + it is the counter.
+    left_out : int
+        Pulses outside the kept run of counters.
+    """
+    rel = _signed_offsets(ch.pulse_counter)
+    rows = np.full(rel.size, -1, np.int64)
+    if rel.size == 0:
+        return rows, np.zeros(0, np.int64), 0, 0, 0
+    order = np.argsort(rel, kind="stable")
+    srt = rel[order]
+    cuts = np.flatnonzero(np.diff(srt) > max_gap) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, srt.size]
+    best = int(np.argmax(ends - starts))
+    sel = order[starts[best] : ends[best]]
+    c0 = int(rel[sel[0]])
+    rows[sel] = (rel[sel] - c0) // stride
+    keep = np.ones(sel.size, bool)
+    keep[1:] = np.diff(rows[sel]) != 0  # duplicates of one pulse: the first one counts
+    dup = sel[~keep]
+    rows[dup] = -1
+    sel = sel[keep]
+    return rows, sel, int(rows[sel[-1]]) + 1, c0, int(rel.size - (ends[best] - starts[best]))
+
+
+def _channel_table(ch: SarChannel, stride: int,
+                   max_gap: int) -> tuple[dict[str, np.ndarray], int, int]:
+    rows_all, idx, n, c0, left_out = _slots(ch, stride, max_gap)
+    rows = rows_all[idx]
+    ref = int(np.median(ch.pulse_counter.astype(np.int64))) if idx.size else 0
     present = np.zeros(n, bool)
     present[rows] = True
     slot = np.arange(n)
     # slots without a pulse get times and states interpolated from their neighbours
-    gps = np.interp(slot, rows, ch.gps_time[idx])
+    gps = np.interp(slot, rows, ch.gps_time[idx]) if n else np.zeros(0)
     out: dict[str, np.ndarray] = {
-        "pulse_counter": c0 + slot * stride,
+        "pulse_counter": (ref + c0) % _WRAP + slot * stride,
         "gps_time": gps,
         "present": present,
         "valid": np.zeros(n, bool),
         "window_start_ticks": np.zeros(n, np.int64),
         "rx_attenuation_db": np.zeros(n),
-        "position_ecef": np.stack([np.interp(slot, rows, ch.position[idx, k])
-                                   for k in range(3)], axis=1),
-        "velocity_ecef": np.stack([np.interp(slot, rows, ch.velocity[idx, k])
-                                   for k in range(3)], axis=1),
-        "quaternion": np.stack([np.interp(slot, rows, ch.quaternion[idx, k])
-                                for k in range(4)], axis=1),
+        "position_ecef": np.stack([np.interp(slot, rows, ch.position[idx, k]) if n
+                                   else np.zeros(0) for k in range(3)], axis=1),
+        "velocity_ecef": np.stack([np.interp(slot, rows, ch.velocity[idx, k]) if n
+                                   else np.zeros(0) for k in range(3)], axis=1),
+        "quaternion": np.stack([np.interp(slot, rows, ch.quaternion[idx, k]) if n
+                                else np.zeros(0) for k in range(4)], axis=1),
     }
     out["valid"][rows] = ch.valid[idx]
     out["window_start_ticks"][rows] = ch.window_start_ticks[idx]
@@ -99,7 +144,7 @@ def _channel_table(ch: SarChannel, stride: int) -> tuple[dict[str, np.ndarray], 
     out["position_ecef"][rows] = ch.position[idx]
     out["velocity_ecef"][rows] = ch.velocity[idx]
     out["quaternion"][rows] = ch.quaternion[idx]
-    return out, c0
+    return out, (ref + c0) % _WRAP, left_out
 
 
 def _stride(desc: FlightDescriptor, pol: str) -> int:
@@ -140,15 +185,18 @@ def build_l0(dump: str | os.PathLike[str], path: str | os.PathLike[str],
     chans = {k: c for k, c in al.sar.items()
              if (bands is None or k[0] in bands)
              and (polarisations is None or k[1] in polarisations)}
-    folder, prefix = desc.stream_location("sar")
-    reader = StreamReader(folder, prefix, "sar", chunk_bytes=chunk_bytes)
+    reader = open_stream(desc, "sar", chunk_bytes=chunk_bytes)
     path = Path(path)
     with atomic_output(path) as tmp, h5py.File(tmp, "w") as h5:
         tables: dict[tuple[int, str], dict[str, Any]] = {}
+        max_gap = int(np.ceil(desc.sar.prf_hz * MAX_COUNTER_GAP_S))
+        # no echo is longer than the pulse repetition interval of its band
+        max_samples = int(np.ceil(desc.sar.adc_sampling_rate_hz / desc.sar.prf_hz))
         for key, ch in sorted(chans.items()):
-            tab, c0 = _channel_table(ch, _stride(desc, key[1]))
-            tables[key] = {"tab": tab, "c0": c0, "stride": _stride(desc, key[1]),
-                           "buf": {}}
+            stride = _stride(desc, key[1])
+            tab, c0, left_out = _channel_table(ch, stride, max_gap)
+            tables[key] = {"tab": tab, "c0": c0, "stride": stride, "buf": {},
+                           "left_out": left_out, "too_long": 0}
         # the widest echo decides the matrix width, which grows as packets arrive
         replicas: dict[tuple[int, str], list[tuple[float, np.ndarray]]] = {}
         datasets: dict[tuple[int, str], h5py.Dataset] = {}
@@ -172,8 +220,13 @@ def build_l0(dump: str | os.PathLike[str], path: str | os.PathLike[str],
                 if key not in tables:
                     continue
                 st = tables[key]
-                row = ((int(hdr["pulse_counter"][i]) - st["c0"]) % _WRAP) // st["stride"]
-                if row >= st["tab"]["gps_time"].size or row in st["buf"]:
+                d = (int(hdr["pulse_counter"][i]) - st["c0"]) % _WRAP
+                row = d // st["stride"]
+                if (d % st["stride"] or row >= st["tab"]["gps_time"].size
+                        or not st["tab"]["present"][row] or row in st["buf"]):
+                    continue
+                if int(hdr["n_samples"][i]) > max_samples:
+                    st["too_long"] += 1
                     continue
                 st["buf"][row] = echo_samples(t, i)
                 if len(st["buf"]) >= rows_per_write:
@@ -181,6 +234,10 @@ def build_l0(dump: str | os.PathLike[str], path: str | os.PathLike[str],
         for key, st in tables.items():
             _flush(h5, datasets, key, st, rows_per_write)
             grp = h5.require_group(f"band{key[0]}/{key[1]}")
+            # pulses whose counter lies beyond a gap of MAX_COUNTER_GAP_S from the line's
+            # and echoes longer than the pulse repetition interval are not in the matrix
+            grp.attrs["pulses_left_out"] = st["left_out"]
+            grp.attrs["echoes_too_long"] = st["too_long"]
             for name, arr in st["tab"].items():
                 grp.create_dataset(name, data=arr)
             if key not in datasets:  # a channel whose every echo was lost

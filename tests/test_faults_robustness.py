@@ -1,0 +1,162 @@
+"""Faults found by independent dumps and an attack audit (issues 17 and 26): each test
+failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flightlog.align import SarChannel
+from flightlog.descriptor import DescriptorError, load_descriptor
+from flightlog.ingest import LiveStream, StreamReader
+from flightlog.payloads import encode_echo
+from sarproc.l0 import _slots
+from sim.scenarios import SCENARIO_CONFIGS, descriptor_dict
+from tests.streams import packetize_all, write_bytes
+
+GOOD = descriptor_dict("L3-20250829-01", SCENARIO_CONFIGS["demo"])
+
+
+def _stream(n=40, size=300, seed=0):
+    rng = np.random.default_rng(seed)
+    items = []
+    for i in range(n):
+        m = size // 4 + int(rng.integers(0, 50))
+        samples = rng.integers(-127, 128, m) + 1j * rng.integers(-127, 128, m)
+        items.append((0x101, encode_echo(i, 0, 0, 0, 100, 0.0, samples, 1), 1000 + i, 0, 0))
+    written = packetize_all(items)
+    return [w.packets[0] for w in written]
+
+
+def _payloads(tables):
+    return sorted(t.payload_of(i).tobytes() for parts in tables.values() for t in parts
+                  for i in range(len(t)))
+
+
+def _read_all(tmp, data, chunk):
+    for f in tmp.glob("SAR_*.dat"):
+        f.unlink()
+    write_bytes(tmp, data, 1 << 30)
+    reader = StreamReader(tmp, "SAR_", "sar", chunk_bytes=chunk)
+    got = {}
+    for block in reader:
+        for a, t in block.items():
+            got.setdefault(a, []).append(t)
+    return _payloads(got)
+
+
+def _live(data, cuts):
+    live = LiveStream("sar", "test")
+    got = {}
+    prev = 0
+    for c in [*sorted(cuts), len(data)]:
+        for a, t in live.feed(data[prev:c]).items():
+            got.setdefault(a, []).append(t)
+        prev = max(prev, c)
+    for a, t in live.finish().items():
+        got.setdefault(a, []).append(t)
+    return _payloads(got)
+
+
+@given(seed=st.integers(0, 10_000), kind=st.sampled_from(["delete", "length", "insert"]),
+       chunk=st.sampled_from([4096, 4096 + 7, 5000, 9001, 16 << 20]),
+       cuts=st.lists(st.integers(0, 40_000), max_size=12))
+def test_resynchronisation_does_not_depend_on_chunk_end(tmp_path_factory, seed, kind, chunk,
+                                                         cuts):
+    """After a byte deletion, insertion or a corrupted length, the same intact packets come
+    out whatever the read chunk or the live arrival pattern (issue 17, item 3)."""
+    pk = _stream(seed=seed)
+    rng = np.random.default_rng(seed)
+    victim = int(rng.integers(0, len(pk) - 1))
+    bad = bytearray(pk[victim])
+    if kind == "delete":
+        del bad[int(rng.integers(20, len(bad)))]
+    elif kind == "insert":
+        bad.insert(int(rng.integers(20, len(bad))), 0x55)
+    else:  # the packet data length, longer: the damaged packet swallows the next one
+        bad[8:10] = (len(bad) - 10 + int(rng.integers(1, 600))).to_bytes(2, "big")
+    data = b"".join(pk[:victim]) + bytes(bad) + b"".join(pk[victim + 1:])
+    intact = sorted(p[20:-2] for i, p in enumerate(pk) if i != victim)
+    tmp = tmp_path_factory.mktemp("chunks")
+    whole = _read_all(tmp, data, 16 << 20)
+    assert all(p in whole for p in intact)
+    assert _read_all(tmp, data, chunk) == whole
+    assert _live(data, cuts) == whole
+
+
+def test_flight_id_must_be_a_plain_name(tmp_path):
+    for bad in ["../../../x/pwn", "/abs/pwn", "a/b", "..", "a\\b", ""]:
+        (tmp_path / "flight.json").write_text(json.dumps({**GOOD, "flight_id": bad}))
+        with pytest.raises(DescriptorError, match="flight_id"):
+            load_descriptor(tmp_path)
+
+
+def test_stream_must_be_a_prefix_inside_the_dump(tmp_path):
+    for bad in [".", "sar/", "..", "sar/..", "../SAR_"]:
+        obj = json.loads(json.dumps(GOOD))
+        obj["sar"]["stream"] = bad
+        (tmp_path / "flight.json").write_text(json.dumps(obj))
+        with pytest.raises(DescriptorError, match="sar.stream"):
+            load_descriptor(tmp_path)
+
+
+def test_segment_link_out_of_the_dump_is_reported_not_read(tmp_path):
+    from flightlog.ingest import open_stream
+
+    dump = tmp_path / "dump"
+    (dump / "sar").mkdir(parents=True)
+    (dump / "flight.json").write_text(json.dumps(GOOD))
+    outside = tmp_path / "secret.dat"
+    outside.write_bytes(b"".join(_stream(5)))
+    write_bytes(dump / "sar", b"".join(_stream(3)), 1 << 30)
+    os.symlink(outside, dump / "sar" / "SAR_000001.dat")
+    reader = open_stream(load_descriptor(dump), "sar", chunk_bytes=4096)
+    n = sum(len(t) for block in reader for t in block.values())
+    assert n == 3
+    kinds = [a.kind for a in reader.anomalies]
+    assert "segment_refused" in kinds
+
+
+def test_a_huge_segment_number_is_one_anomaly(tmp_path):
+    pk = _stream(5)
+    (tmp_path / "SAR_000000.dat").write_bytes(b"".join(pk[:3]))
+    (tmp_path / "SAR_999999999999.dat").write_bytes(b"".join(pk[3:]))
+    (tmp_path / "SAR_99999999999999999999.dat").write_bytes(b"x")
+    reader = StreamReader(tmp_path, "SAR_", "sar")
+    n = sum(len(t) for block in reader for t in block.values())
+    assert n == 5
+    gaps = [a for a in reader.anomalies if a.kind == "missing_segment"]
+    assert len(gaps) == 1 and gaps[0].count == 999999999999 - 1
+    assert reader.summary.missing_segments == 999999999999 - 1
+    assert [a.kind for a in reader.anomalies].count("segment_refused") == 1
+
+
+def _channel(counter):
+    n = counter.size
+    return SarChannel(0, "HH", counter.astype(np.uint32), np.arange(n, dtype=float),
+                      np.arange(n, dtype=float), np.zeros((n, 3)), np.zeros((n, 3)),
+                      np.ones(n, bool), np.zeros(n, np.int64), np.zeros(n),
+                      np.tile([0, 0, 0, 1.0], (n, 1)))
+
+
+def test_l0_rows_follow_counter_order_not_clock_order():
+    """A clock reset puts later pulses first (counters 3700, 3702, ..., then 0, 2, ...):
+    rows come from the counters' order and span (issue 17, item 1)."""
+    counter = np.r_[np.arange(3700, 8000, 2), np.arange(0, 3700, 2)]
+    rows, sel, n, c0, left = _slots(_channel(counter), 2, 10_000)
+    assert n == 4000 and left == 0
+    assert np.array_equal(rows, counter // 2)
+
+
+def test_l0_rows_ignore_an_outlying_counter():
+    """One intact echo with its counter +2**31 no longer asks for 2**31 rows (issue 26)."""
+    counter = np.arange(2**32 - 500, 2**32 + 500) % 2**32  # wraps inside the line
+    counter[300] = (counter[300] + 2**31) % 2**32
+    rows, sel, n, c0, left = _slots(_channel(counter), 1, 10_000)
+    assert n == 1000 and left == 1 and rows[300] == -1
+    assert rows[0] == 0 and rows[-1] == 999
