@@ -534,7 +534,7 @@ class LiveStream(StreamReader):
     """
 
     def __init__(self, stream: str, label: str, **kwargs: int) -> None:
-        super().__init__(None, label, stream, **kwargs)
+        super().__init__(None, label, stream, **kwargs)  # type: ignore[arg-type]
         self.label = label
         self._read = True
         self._buf = np.empty(0, np.uint8)
@@ -607,7 +607,7 @@ def read_stream(directory: str | os.PathLike[str], prefix: str, stream: str,
     reader : StreamReader
         Holds ``summary`` and ``anomalies``.
     """
-    reader = StreamReader(directory, prefix, stream, **kwargs)
+    reader = StreamReader(directory, prefix, stream, **kwargs)  # type: ignore[arg-type]
     parts: dict[int, list[PacketTable]] = {}
     for block in reader:
         for apid, table in block.items():
