@@ -13,6 +13,7 @@ is not redone, anything else is.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -52,14 +53,34 @@ def _swap(obj: Any, old: str, new: str) -> Any:
 _OUT = "{OUT}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _take_lock(lock: Path, out: Path) -> int:
+    """Hold an exclusive ``flock`` on the lock file; return its descriptor.
+
+    The lock is atomic and the kernel releases it when the holder dies, so a stale lock
+    is never taken over by two runs at once.
+    """
+    while True:
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                pid = int(os.read(fd, 32).decode().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            os.close(fd)
+            who = f"postflight process {pid}" if pid else "another postflight process"
+            raise RunLocked(f"{out}: in use by {who} (lock file {lock})") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:  # the holder removed it between our open and our lock: again
+            os.close(fd)
+            continue
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        return fd
 
 
 class RunState:
@@ -82,21 +103,7 @@ class RunState:
 
     def __enter__(self) -> RunState:
         self.out.mkdir(parents=True, exist_ok=True)
-        lock = self.out / LOCK
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _alive(pid):
-                raise RunLocked(f"{self.out}: in use by postflight process {pid} "
-                                f"(lock file {lock})") from None
-            lock.unlink(missing_ok=True)
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
+        self._lock_fd = _take_lock(self.out / LOCK, self.out)
         self._clean()
         path = self.out / MANIFEST
         if path.exists():
@@ -109,7 +116,9 @@ class RunState:
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
                  tb: TracebackType | None) -> None:
+        # unlinked while still held: a waiting run that locked this inode sees it is gone
         (self.out / LOCK).unlink(missing_ok=True)
+        os.close(self._lock_fd)
 
     def _clean(self) -> None:
         """Remove the temporaries a killed run left (never a finished product)."""

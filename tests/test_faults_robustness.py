@@ -160,3 +160,37 @@ def test_l0_rows_ignore_an_outlying_counter():
     rows, sel, n, c0, left = _slots(_channel(counter), 1, 10_000)
     assert n == 1000 and left == 1 and rows[300] == -1
     assert rows[0] == 0 and rows[-1] == 999
+
+
+def _hold(out, q, go):
+    from postflight.runstate import RunLocked, RunState
+
+    go.wait()
+    try:
+        with RunState(out):
+            q.put("in")
+            import time
+
+            time.sleep(0.3)
+    except RunLocked:
+        q.put("locked")
+
+
+def test_stale_lock_taken_over_by_one_run_only(tmp_path):
+    """Runs that find a stale lock (a pid that is gone) never both proceed (issue 26)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    for trial in range(10):
+        out = tmp_path / f"o{trial}"
+        out.mkdir()
+        (out / ".postflight.lock").write_text("999999")
+        q, go = ctx.Queue(), ctx.Event()
+        procs = [ctx.Process(target=_hold, args=(out, q, go)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        go.set()
+        for p in procs:
+            p.join(20)
+        got = [q.get(timeout=5) for _ in procs]
+        assert got.count("in") == 1, got
