@@ -111,6 +111,9 @@ class Alignment:
     stream_anomalies: dict[str, int] = field(default_factory=dict)
     inputs: list[Path] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
+    #: Instruments described in flight.json that cannot be aligned, with why (no data
+    #: packet, no time sync): an anomaly of the flight; the other instruments go on.
+    silent: dict[str, str] = field(default_factory=dict)
 
     def report(self) -> dict[str, Any]:
         """JSON-ready summary: clock fits, navigation gaps, validity per channel."""
@@ -125,6 +128,7 @@ class Alignment:
                            "invalid_footprints": int((~s.valid).sum())}
                        for n, s in sorted(self.ghgsif.items())},
             "stream_anomalies": self.stream_anomalies,
+            "silent_instruments": self.silent,
         }
 
     @property
@@ -141,7 +145,7 @@ class Alignment:
             or nav.get("gaps") or nav.get("bad_records")
             or any(v["invalid"] for v in rep["sar"].values())
             or any(v["invalid_footprints"] for v in rep["ghgsif"].values())
-            or any(self.stream_anomalies.values()))
+            or any(self.stream_anomalies.values()) or bool(self.silent))
 
 
 def load_trajectory(desc: FlightDescriptor, max_gap_s: float = 0.05) -> tuple[Trajectory, Path]:
@@ -195,10 +199,15 @@ def _read_and_fit(al: Alignment, desc: FlightDescriptor, name: str,
     reader, got = _read(desc, name, chunk_bytes)
     al.inputs += [s.path for s in reader.segments]
     al.stream_anomalies[name] = reader.summary.anomaly_count
+    folder = reader.directory
     if not got["x"]:
+        what = "echo" if name == "sar" else "detector frame"
+        al.silent[name] = (f"{folder}: no intact {what} packet in {len(reader.segments)} "
+                           f"segment file(s), {reader.summary.bytes} bytes")
         return None
     if not got["sync_x"]:
-        raise AlignmentError(f"{name} stream has no time-sync packet")
+        al.silent[name] = f"{folder}: the {name} stream has no time-sync packet"
+        return None
     al.clocks[name] = fit_clock(_cat(got["sync_x"]), _cat(got["sync_gps"]),
                                 _cat(got["sync_pos"], np.int64))
     return got
@@ -230,7 +239,8 @@ def align(dump: str | os.PathLike[str], reference_height_m: float = 0.0, dem: De
     Raises
     ------
     AlignmentError
-        If there is no navigation or a stream has no time sync.
+        If there is no navigation. A stream without data or time sync is not an error:
+        :attr:`Alignment.silent` names it.
     flightlog.DescriptorError
         If ``flight.json`` is missing or invalid.
     """

@@ -304,7 +304,16 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
         summary: dict[str, Any] = {"flight_id": desc.flight_id, "dump": str(dump),
                                    "alignment": al.report(), "inputs": inputs,
                                    "scale_out": executor.description}
-        if desc.sar is not None:
+        # an instrument described but silent is an anomaly of the flight: the others go on
+        silent = {name: al.silent.get(name, "no channel aligned")
+                  for name, section, got in (("sar", desc.sar, al.sar),
+                                             ("ghgsif", desc.ghgsif, al.ghgsif))
+                  if section is not None and not got}
+        for name, why in silent.items():
+            log.warning("%s: described in flight.json but silent (%s); its products are "
+                        "not made", name, why)
+        summary["silent_instruments"] = silent
+        if desc.sar is not None and al.sar:
             summary.update(process_sar(dump, out, config, al=al, state=state,
                                        executor=executor, inputs=inputs))
             if config.max_memory_mb is not None:
@@ -419,7 +428,9 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
     with h5py.File(l0_path, "r") as l0:
         chans = channels(l0)
         if not chans:
-            raise ValueError(f"{dump}: no SAR echoes of the requested bands/polarisations")
+            raise ConfigError(f"sar.bands / sar.polarisations: the dump {dump} has no echo of "
+                              f"the requested ones (bands {cfg.bands}, polarisations "
+                              f"{cfg.polarisations})")
         config = config.fitted(echo_samples=max(l0[f"band{b}/{p}/echo"].shape[1]
                                                 for b, p in chans))
         cfg = config.sar

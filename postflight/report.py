@@ -26,7 +26,9 @@ from flightlog.provenance import atomic_output, software_version
 def anomalies(summary: dict[str, Any]) -> list[str]:
     """One line per anomaly of the run's alignment report (empty when all was well)."""
     rep = summary.get("alignment") or {}
-    out = [f"{name}: {n} stream anomal{'y' if n == 1 else 'ies'} (see `postflight inspect`)"
+    out = [f"{name}: described in flight.json but silent, no products ({why})"
+           for name, why in (summary.get("silent_instruments") or {}).items()]
+    out += [f"{name}: {n} stream anomal{'y' if n == 1 else 'ies'} (see `postflight inspect`)"
            for name, n in (rep.get("stream_anomalies") or {}).items() if n]
     for name, clock in (rep.get("clocks") or {}).items():
         if clock.get("rejected"):

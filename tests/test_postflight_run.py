@@ -181,5 +181,33 @@ def test_faulted_dump_reports_anomalies_and_exits_10(tmp_path):
 def test_busy_output_folder_is_refused(demo_dump, tmp_path):
     out = tmp_path / "busy"
     out.mkdir()
-    (out / ".postflight.lock").write_text(str(os.getppid()))  # a live process
-    assert main(["process", str(demo_dump), str(out)]) == 2
+    import fcntl
+
+    with open(out / ".postflight.lock", "w") as fh:  # held by a live run
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.write(str(os.getpid()))
+        fh.flush()
+        assert main(["process", str(demo_dump), str(out)]) == 2
+
+
+@pytest.mark.parametrize("silent", ["sar", "ghgsif"])
+def test_a_silent_instrument_is_an_anomaly_and_the_other_is_processed(tmp_path, silent):
+    """A described instrument whose stream holds no data packet: exit 10, the other
+    instrument's products made (issue 17, item 2)."""
+    from sim import simulate
+
+    dump = simulate("demo", tmp_path / "dump", seed=3, duration_s=1.0)
+    folder = dump / silent
+    for seg in folder.glob("*.dat"):  # a recorder that wrote nothing but idle bytes
+        seg.write_bytes(b"\x00" * 100)
+    out = tmp_path / "out"
+    status = main(["process", str(dump), str(out), "--set", "sar.grid.spacing_m=4",
+                   "--set", "pol.enabled=false", "--set", "ghgsif.xgas_every=8"])
+    assert status == 10
+    rep = json.loads((out / "report.json").read_text())
+    assert any(a.startswith(f"{silent}: described in flight.json but silent")
+               for a in rep["anomalies"])
+    names = [p.name for p in out.iterdir()]
+    has_gslc = any(n.endswith("_GSLC.h5") for n in names)
+    has_l2 = any(n.endswith("_GHGSIF_L2.nc") for n in names)
+    assert (has_gslc, has_l2) == ((False, True) if silent == "sar" else (True, False))
