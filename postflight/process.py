@@ -429,8 +429,8 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
         chans = channels(l0)
         if not chans:
             raise ConfigError(f"sar.bands / sar.polarisations: the dump {dump} has no echo of "
-                              f"the requested ones (bands {cfg.bands}, polarisations "
-                              f"{cfg.polarisations})")
+                              f"the requested ones (bands {config.sar.bands}, polarisations "
+                              f"{config.sar.polarisations})")
         config = config.fitted(echo_samples=max(l0[f"band{b}/{p}/echo"].shape[1]
                                                 for b, p in chans))
         cfg = config.sar
