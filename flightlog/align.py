@@ -10,6 +10,7 @@ spectrometer band the footprint of each across-track pixel with viewing and sola
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ from flightlog.provenance import atomic_output, describe_inputs, provenance
 from flightlog.sbet import read_sbet
 from flightlog.timesys import gps_from_week
 from flightlog.trajectory import Trajectory
+
+log = logging.getLogger(__name__)
 
 
 class AlignmentError(ValueError):
@@ -151,8 +154,13 @@ class Alignment:
 def load_trajectory(desc: FlightDescriptor, max_gap_s: float = 0.05) -> tuple[Trajectory, Path]:
     """The flight's trajectory and its file: the SBET, else a NovAtel log, else NMEA."""
     sbet = desc.resolve(desc.nav.sbet, "nav.sbet")
+    why = "no SBET"
     if sbet.is_file():
-        return read_sbet(sbet, desc.nav.gps_week, max_gap_s=max_gap_s), sbet
+        try:
+            return read_sbet(sbet, desc.nav.gps_week, max_gap_s=max_gap_s), sbet
+        except (ValueError, OSError) as exc:  # unusable SBET: fall back to the logs
+            why = f"SBET unusable ({exc})"
+            log.warning("%s: %s; trying the real-time navigation logs", sbet, why)
     nav_dir = sbet.parent
     from flightlog.nmea import read_nmea
     from flightlog.novatel import read_inspvaxa
@@ -163,7 +171,7 @@ def load_trajectory(desc: FlightDescriptor, max_gap_s: float = 0.05) -> tuple[Tr
                 return reader(p), p
             except ValueError:
                 continue
-    raise AlignmentError(f"{sbet}: no SBET and no usable NovAtel or NMEA log in {nav_dir}")
+    raise AlignmentError(f"{sbet}: {why} and no usable NovAtel or NMEA log in {nav_dir}")
 
 
 def _read(desc: FlightDescriptor, name: str, chunk_bytes: int) -> tuple[

@@ -84,6 +84,62 @@ def _bad_reason(rec: np.ndarray) -> np.ndarray:
     return reason
 
 
+def _gps_times(sow: np.ndarray, ok: np.ndarray, gps_week: int) -> np.ndarray:
+    """GPS seconds of the records; the time of week restarting at 0 is a week crossing.
+
+    A crossing is a drop of more than half a week between consecutive usable records that
+    the next records confirm (their median stays low), so one corrupt time cannot move
+    the week of every record after it.
+    """
+    gps = np.full(sow.size, np.nan)
+    idx = np.flatnonzero(ok)
+    if not idx.size:
+        return gps
+    v = sow[idx]
+    drops = np.flatnonzero(v[:-1] - v[1:] > 302400.0) + 1
+    week = np.zeros(v.size, np.int64)
+    for d in drops:
+        before = np.median(v[max(0, d - 20) : d])
+        after = np.median(v[d : d + 20])
+        if before - after > 302400.0:
+            week[d:] += 1
+    gps[idx] = (gps_week + week) * 604800.0 + v
+    return gps
+
+
+def _longest_increasing(t: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Mask of the longest strictly increasing subsequence of ``t[ok]`` (patience sort).
+
+    A record whose time is ahead of (or behind) its neighbours is left out, and never
+    the many good records after it.
+    """
+    import bisect
+
+    idx = np.flatnonzero(ok)
+    keep = np.zeros(t.size, bool)
+    v = t[idx]
+    if v.size < 2 or np.all(np.diff(v) > 0):
+        keep[idx] = True
+        return keep
+    tails: list[float] = []
+    tail_at: list[int] = []
+    parent = np.full(v.size, -1, np.int64)
+    for i, x in enumerate(v.tolist()):
+        j = bisect.bisect_left(tails, x)
+        if j == len(tails):
+            tails.append(x)
+            tail_at.append(i)
+        else:
+            tails[j] = x
+            tail_at[j] = i
+        parent[i] = tail_at[j - 1] if j else -1
+    i = tail_at[-1]
+    while i >= 0:
+        keep[idx[i]] = True
+        i = int(parent[i])
+    return keep
+
+
 def read_sbet(path: str | os.PathLike[str], gps_week: int,
               max_gap_s: float = 0.05) -> Trajectory:
     """Read an SBET file into a :class:`~flightlog.trajectory.Trajectory`.
@@ -120,26 +176,19 @@ def read_sbet(path: str | os.PathLike[str], gps_week: int,
         bad.append({"file": str(path), "record": int(rec.size), "offset": int(rec.size) * 136,
                     "reason": f"torn last record: {torn} byte(s) of {SBET_RECORD_BYTES}"})
     reason = _bad_reason(rec)
-    # Week crossings: the time of week restarts at 0 within the same file.
-    sow = rec["time"].astype(np.float64)
-    gps = np.full(rec.size, np.nan)
-    week = gps_week
-    last = -np.inf
-    for i in range(rec.size):
-        if reason[i]:
-            continue
-        t = week * 604800.0 + sow[i]
-        if t < last - 302400.0:
-            week += 1
-            t += 604800.0
-        if t <= last:
-            reason[i] = "time not after the previous record"
-            continue
-        if np.isfinite(last) and t - last > 3600.0:
-            reason[i] = "time jumps more than an hour ahead"
-            continue
-        gps[i] = t
-        last = t
+    gps = _gps_times(rec["time"].astype(np.float64), reason == "", gps_week)
+    keep = _longest_increasing(gps, reason == "")
+    reason[(reason == "") & ~keep] = "time out of order with the rest of the file"
+    good = keep.copy()
+    # the longest run of kept records without a jump of more than an hour
+    idx = np.flatnonzero(good)
+    if idx.size:
+        cuts = np.flatnonzero(np.diff(gps[idx]) > 3600.0) + 1
+        starts, ends = np.r_[0, cuts], np.r_[cuts, idx.size]
+        best = int(np.argmax(ends - starts))
+        for a, b in zip(starts, ends, strict=True):
+            if a != starts[best]:
+                reason[idx[a:b]] = "time more than an hour from the rest of the file"
     for j in np.flatnonzero(reason != ""):
         bad.append({"file": str(path), "record": int(j), "offset": int(j) * 136,
                     "reason": str(reason[j])})

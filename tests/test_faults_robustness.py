@@ -194,3 +194,31 @@ def test_stale_lock_taken_over_by_one_run_only(tmp_path):
             p.join(20)
         got = [q.get(timeout=5) for _ in procs]
         assert got.count("in") == 1, got
+
+
+def _sbet(tmp_path, n=2400):
+    from flightlog.sbet import SBET_DTYPE, write_sbet
+
+    rec = np.zeros(n, SBET_DTYPE)
+    rec["time"] = 300000.0 + np.arange(n) / 200.0
+    rec["latitude"] = np.deg2rad(35.0) + np.arange(n) * 1e-8
+    rec["longitude"] = np.deg2rad(139.0)
+    rec["height"] = 3000.0
+    rec["vel_x"] = 100.0
+    path = tmp_path / "sbet.out"
+    return rec, path, write_sbet
+
+
+@pytest.mark.parametrize("where,ahead", [(500, 1800.0), (500, 7200.0), (0, 1800.0),
+                                         (0, -100000.0), (2399, -100.0)])
+def test_one_sbet_record_ahead_loses_only_itself(tmp_path, where, ahead):
+    """A record whose time is ahead no longer becomes 'previous' and rejects every later
+    good record (issue 26: 1,899 of 2,400 were lost)."""
+    from flightlog.sbet import read_sbet
+
+    rec, path, write = _sbet(tmp_path)
+    rec["time"][where] += ahead
+    write(path, rec)
+    traj = read_sbet(path, 2381)
+    assert traj.gps_time.size == rec.size - 1
+    assert [b["record"] for b in traj.bad_records] == [where]
