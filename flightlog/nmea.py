@@ -11,6 +11,7 @@ fails or whose field count is wrong is reported with file and line number and sk
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from flightlog.trajectory import Trajectory
 
 KNOT_MPS = 1852.0 / 3600.0
 #: Field counts (the sentence name included) accepted per sentence type.
-FIELD_COUNTS = {"GGA": (15,), "RMC": (12, 13, 14), "HDT": (3,)}
+#: GGA: 15 standard; 14 (Saab R4, no station id) and 16 (BeiDou $GNGGA) seen on real
+#: receivers (gpsd's test logs). RMC: 12 (NMEA 2.2), 13 (2.3, mode), 14 (4.1, status).
+FIELD_COUNTS = {"GGA": (14, 15, 16), "RMC": (12, 13, 14), "HDT": (3,)}
 
 
 def nmea_checksum(body: str) -> int:
@@ -98,24 +101,115 @@ def _check(line: str) -> tuple[list[str], str]:
     return fields, ""
 
 
+_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+_TIME = re.compile(r"(\d{2})(\d{2})(\d{2}(?:\.\d*)?)")
+_LAT = re.compile(r"(\d{2})(\d{2}(?:\.\d*)?)")
+_LON = re.compile(r"(\d{3})(\d{2}(?:\.\d*)?)")
+_DATE = re.compile(r"(\d{2})(\d{2})(\d{2})")
+#: GPS time starts 1980-01-06: a date before it is a receiver's default, not a fix.
+_GPS_EPOCH = datetime(1980, 1, 6, tzinfo=timezone.utc)
+
+
+def _num(fields: list[str], i: int, name: str) -> float | None:
+    """Field ``i`` as a number; None when empty (NMEA: not available)."""
+    v = fields[i].strip() if i < len(fields) else ""
+    if not v:
+        return None
+    if not _FLOAT.fullmatch(v):
+        raise ValueError(f"{name} {v!r} is not a number")
+    return float(v)
+
+
+def _need(value: float | None, name: str) -> float:
+    if value is None:
+        raise ValueError(f"{name} missing")
+    return value
+
+
 def _angle(dm: str, hemi: str, lat: bool) -> float:
-    deg_digits = 2 if lat else 3
-    v = float(dm[:deg_digits]) + float(dm[deg_digits:]) / 60.0
+    m = (_LAT if lat else _LON).fullmatch(dm.strip())
+    what = "latitude" if lat else "longitude"
+    if not dm.strip():
+        raise ValueError(f"{what} missing")
+    if m is None:
+        raise ValueError(f"{what} {dm!r} is not {'ddmm.mm' if lat else 'dddmm.mm'}")
+    minutes = float(m.group(2))
+    if minutes >= 60.0:
+        raise ValueError(f"{what} {dm!r}: minutes beyond 60")
+    v = int(m.group(1)) + minutes / 60.0
     if hemi not in (("N", "S") if lat else ("E", "W")):
-        raise ValueError(f"hemisphere {hemi!r}")
+        raise ValueError(f"{what} hemisphere {hemi!r}")
+    if v > (90.0 if lat else 180.0):
+        raise ValueError(f"{what} {dm!r} out of range")
     return -v if hemi in ("S", "W") else v
 
 
 def _utc_seconds(hhmmss: str) -> float:
-    return int(hhmmss[:2]) * 3600 + int(hhmmss[2:4]) * 60 + float(hhmmss[4:])
+    """Seconds of the UTC day; 23:59:60 (a leap second) is 86400 and up."""
+    m = _TIME.fullmatch(hhmmss.strip())
+    if m is None:
+        raise ValueError(f"time {hhmmss!r} is not hhmmss.ss")
+    hh, mm, ss = int(m.group(1)), int(m.group(2)), float(m.group(3))
+    if hh > 23 or mm > 59 or ss >= 61.0 or (ss >= 60.0 and (hh, mm) != (23, 59)):
+        raise ValueError(f"time {hhmmss!r} out of range")
+    return hh * 3600 + mm * 60 + ss
+
+
+def _date(ddmmyy: str) -> datetime:
+    """UTC midnight of an RMC date; two-digit years 80-99 are 19yy (as pynmea2 reads)."""
+    m = _DATE.fullmatch(ddmmyy.strip())
+    if not ddmmyy.strip():
+        raise ValueError("date missing")
+    if m is None:
+        raise ValueError(f"date {ddmmyy!r} is not ddmmyy")
+    yy = int(m.group(3))
+    try:
+        day = datetime(1900 + yy if yy >= 80 else 2000 + yy, int(m.group(2)),
+                       int(m.group(1)), tzinfo=timezone.utc)
+    except ValueError:
+        raise ValueError(f"date {ddmmyy!r} is not a calendar date") from None
+    if day < _GPS_EPOCH:
+        raise ValueError(f"date {ddmmyy!r} before the GPS epoch (a receiver default)")
+    return day
+
+
+def _parse(kind: str, fields: list[str]) -> dict[str, Any]:
+    """What one sentence says, with missing fields absent; ValueError names a bad one."""
+    if kind == "HDT":
+        return {"heading": _need(_num(fields, 1, "HDT heading"), "HDT heading")}
+    if kind == "RMC":
+        status = fields[2].strip()
+        if status != "A":
+            raise ValueError(f"status {status or 'empty'!r}: no valid fix")
+        out: dict[str, Any] = {"day": _date(fields[9])}
+        sog, cog = _num(fields, 7, "speed"), _num(fields, 8, "course")
+        if sog is not None:
+            out["sog"] = sog * KNOT_MPS
+        if cog is not None:
+            out["cog"] = cog
+        return out
+    quality = fields[6].strip()
+    if quality in ("", "0"):
+        raise ValueError(f"fix quality {quality or 'empty'!r}: no fix")
+    lat = _angle(fields[2], fields[3], True)
+    lon = _angle(fields[4], fields[5], False)
+    alt = _need(_num(fields, 9, "altitude"), "altitude")
+    sep = _num(fields, 11, "geoid separation")
+    return {"lat": lat, "lon": lon, "h": alt + (sep or 0.0), "no_separation": sep is None}
 
 
 def read_nmea(path: str | os.PathLike[str], max_gap_s: float | None = None) -> Trajectory:
     """Read GGA, RMC and HDT sentences into a quick-look trajectory.
 
-    An epoch is a UTC time of day: GGA gives its position, the RMC of the same time its
-    date, speed and course (the date of the nearest RMC in the file, across midnight,
-    when none has that time), HDT after either its heading (else the RMC course).
+    An epoch is a UTC date and time of day: GGA gives its position, the RMC of the same
+    time its date, speed and course (the date of the nearest RMC in the file, across
+    midnight, when none has that time), HDT after either its heading (else the course).
+    Any talker (GP, GN, GL, GA, GB, BD, ...) is read. Empty fields mean "not available":
+    a fix is kept where what navigation needs is there (GGA: fix quality, latitude,
+    longitude, altitude; RMC: status A and the date) and rejected with the missing
+    field named where not. GGA without a geoid separation gives heights above the geoid
+    (the trajectory's ``source`` says how many). RMC without speed or course, or epochs
+    without one, take their velocity from the positions.
 
     Parameters
     ----------
@@ -132,64 +226,52 @@ def read_nmea(path: str | os.PathLike[str], max_gap_s: float | None = None) -> T
     Raises
     ------
     ValueError
-        If fewer than two epochs have a position and a date.
+        If fewer than two epochs have a position and a date, or no epoch has a heading
+        or a course.
     """
     path = Path(path)
     bad: list[dict[str, Any]] = []
-    seq: list[tuple[int, str, float, list[str]]] = []  # line, kind, time of day, fields
+    seq: list[tuple[int, str, float, dict[str, Any]]] = []  # line, kind, time of day, values
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             line = raw.decode("ascii", errors="replace").strip()
             if not line:
                 continue
             fields, why = _check(line)
-            if why:
-                bad.append({"file": str(path), "record": number, "reason": why})
-            elif fields:
+            if not why and fields:
                 kind = fields[0][-3:]
                 try:
                     sod = -1.0 if kind == "HDT" else _utc_seconds(fields[1])
-                except (ValueError, IndexError):
-                    bad.append({"file": str(path), "record": number,
-                                "reason": f"{kind}: bad time field"})
+                    seq.append((number, kind, sod, _parse(kind, fields)))
                     continue
-                seq.append((number, kind, sod, fields))
-    rmc_days = [(i, sod, f[9]) for i, (_, k, sod, f) in enumerate(seq) if k == "RMC"]
-    epochs: dict[float, dict[str, Any]] = {}
-    current: float | None = None
-    for i, (number, kind, sod, fields) in enumerate(seq):
-        try:
-            if kind == "HDT":
-                if current is not None:
-                    epochs[current]["heading"] = float(fields[1])
-                continue
-            day = _day_for(i, sod, rmc_days)
-            if day is None:
-                bad.append({"file": str(path), "record": number, "reason": f"{kind}: no date"})
-                continue
-            key = (day + timedelta(seconds=sod)).timestamp()
-            ep = epochs.setdefault(key, {})
-            if kind == "RMC":
-                ep["sog"], ep["cog"] = float(fields[7]) * KNOT_MPS, float(fields[8])
-            else:
-                ep["lat"] = _angle(fields[2], fields[3], True)
-                ep["lon"] = _angle(fields[4], fields[5], False)
-                ep["h"] = float(fields[9]) + float(fields[11])
-                if abs(ep["lat"]) > 90 or abs(ep["lon"]) > 180:
-                    raise ValueError("impossible position")
-            current = key
-        except (ValueError, IndexError) as exc:
-            bad.append({"file": str(path), "record": number, "reason": f"{kind}: {exc}"})
+                except (ValueError, IndexError) as exc:
+                    why = f"{kind}: {exc}"
+            if why:
+                bad.append({"file": str(path), "record": number, "reason": why})
+    rmc_days = [(i, sod, v["day"]) for i, (_, k, sod, v) in enumerate(seq) if k == "RMC"]
+    epochs: dict[tuple[datetime, float], dict[str, Any]] = {}
+    current: tuple[datetime, float] | None = None
+    for i, (number, kind, sod, values) in enumerate(seq):
+        if kind == "HDT":
+            if current is not None:
+                epochs[current]["heading"] = values["heading"]
+            continue
+        day = values["day"] if kind == "RMC" else _day_for(i, sod, rmc_days)
+        if day is None:
+            bad.append({"file": str(path), "record": number, "reason": f"{kind}: no date"})
+            continue
+        current = (day, sod)
+        epochs.setdefault(current, {}).update({k: v for k, v in values.items() if k != "day"})
     return _trajectory(path, epochs, bad, max_gap_s)
 
 
-def _day_for(i: int, sod: float, rmc_days: list[tuple[int, float, str]]) -> datetime | None:
+def _day_for(i: int, sod: float, rmc_days: list[tuple[int, float, datetime]]
+             ) -> datetime | None:
     """UTC midnight of a sentence: from the nearest RMC, across midnight if needed."""
     if not rmc_days:
         return None
     j = min(range(len(rmc_days)), key=lambda k: abs(rmc_days[k][0] - i))
-    _, rsod, d = rmc_days[j]
-    day = datetime(2000 + int(d[4:6]), int(d[2:4]), int(d[0:2]), tzinfo=timezone.utc)
+    _, rsod, day = rmc_days[j]
     if sod - rsod > 43200:
         day -= timedelta(days=1)
     elif rsod - sod > 43200:
@@ -197,29 +279,55 @@ def _day_for(i: int, sod: float, rmc_days: list[tuple[int, float, str]]) -> date
     return day
 
 
-def _trajectory(path: Path, epochs: dict[float, dict[str, Any]], bad: list[dict[str, Any]],
-                max_gap_s: float | None) -> Trajectory:
+def _trajectory(path: Path, epochs: dict[tuple[datetime, float], dict[str, Any]],
+                bad: list[dict[str, Any]], max_gap_s: float | None) -> Trajectory:
     keys = [k for k in sorted(epochs) if "lat" in epochs[k]]
     if len(keys) < 2:
-        raise ValueError(f"{path}: fewer than two epochs with a position")
-    utc = [datetime.fromtimestamp(k, tz=timezone.utc).replace(tzinfo=None) for k in keys]
-    t = utc_to_gps(utc)
+        raise ValueError(f"{path}: fewer than two epochs with a position (GGA) and a date "
+                         "(RMC)")
+    # GPS time of each UTC midnight plus the seconds of the day: a leap second, 23:59:60,
+    # is the day's second 86400 and keeps its own epoch
+    days = sorted({d for d, _ in keys})
+    midnight = dict(zip(days, np.atleast_1d(utc_to_gps([d.strftime("%Y-%m-%dT00:00:00")
+                                                         for d in days])), strict=True))
+    t = np.array([midnight[d] + sod for d, sod in keys])
     ep = [epochs[k] for k in keys]
     lat = np.deg2rad([e["lat"] for e in ep])
     lon = np.deg2rad([e["lon"] for e in ep])
     h = np.array([e["h"] for e in ep])
     sog = np.array([e.get("sog", np.nan) for e in ep])
     cog = np.deg2rad([e.get("cog", np.nan) for e in ep])
-    heading = np.array([np.deg2rad(e["heading"]) if "heading" in e else c
-                        for e, c in zip(ep, cog, strict=True)])
+    # velocity from the positions where RMC gave no speed or course
+    radius = 6371008.8  # IUGG mean Earth radius (m): enough for a quick-look velocity
+    vn_pos = np.gradient(np.unwrap(lat), t) * (radius + h)
+    ve_pos = np.gradient(np.unwrap(lon), t) * (radius + h) * np.cos(lat)
+    have = np.isfinite(sog) & (np.isfinite(cog) | (sog < 0.05))
+    vn = np.where(have, sog * np.cos(np.nan_to_num(cog)), vn_pos)
+    ve = np.where(have, sog * np.sin(np.nan_to_num(cog)), ve_pos)
     vd = -np.gradient(h, t)
-    vel = np.stack([sog * np.cos(cog), sog * np.sin(cog), vd], axis=1)
-    ok = np.all(np.isfinite(vel), axis=1) & np.isfinite(heading)
+    course = np.where(np.isfinite(cog), cog, np.where(np.hypot(vn, ve) > 1.0,
+                                                      np.arctan2(ve, vn), np.nan))
+    heading = np.array([np.deg2rad(e["heading"]) if "heading" in e else c
+                        for e, c in zip(ep, course, strict=True)])
+    if not np.isfinite(heading).any():
+        raise ValueError(f"{path}: no epoch has a heading (HDT) or a course (RMC, or moving "
+                         "positions)")
+    # epochs without a heading (stationary, no HDT) hold the last one known
+    idx = np.where(np.isfinite(heading), np.arange(heading.size), 0)
+    np.maximum.accumulate(idx, out=idx)
+    first = int(np.flatnonzero(np.isfinite(heading))[0])
+    heading = np.where(np.isfinite(heading), heading, heading[idx])
+    heading[:first] = heading[first]
+    vel = np.stack([vn, ve, vd], axis=1)
+    ok = np.all(np.isfinite(vel), axis=1)
     if ok.sum() < 2:
         raise ValueError(f"{path}: fewer than two epochs with a position and velocity")
     gap = max_gap_s if max_gap_s is not None else 2.5 * float(np.median(np.diff(t[ok])))
     zeros = np.zeros(ok.sum())
+    n_geoid = sum(1 for e in ep if e.get("no_separation"))
+    note = f"; {n_geoid} fix(es) without geoid separation: heights above the geoid" \
+        if n_geoid else ""
     return Trajectory.from_geodetic(t[ok], lat[ok], lon[ok], h[ok], vel[ok], zeros, zeros,
                                     heading[ok], max_gap_s=gap,
-                                    source=f"{path} (NMEA GGA/RMC/HDT, no roll or pitch)",
+                                    source=f"{path} (NMEA GGA/RMC/HDT, no roll or pitch{note})",
                                     bad_records=bad)

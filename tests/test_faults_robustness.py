@@ -222,3 +222,81 @@ def test_one_sbet_record_ahead_loses_only_itself(tmp_path, where, ahead):
     traj = read_sbet(path, 2381)
     assert traj.gps_time.size == rec.size - 1
     assert [b["record"] for b in traj.bad_records] == [where]
+
+
+def _nmea(tmp_path, bodies):
+    from flightlog.nmea import nmea_checksum
+
+    path = tmp_path / "log.nmea"
+    path.write_text("".join(f"${b}*{nmea_checksum(b):02X}\r\n" for b in bodies))
+    return path
+
+
+def _epochs(n=6, date="150624", talker="GP", gga=None, rmc=None, start=(12, 0)):
+    out = []
+    for i in range(n):
+        hh = f"{start[0]:02d}{start[1]:02d}{i:02d}.00"
+        lat = f"35{i * 0.01:08.5f}"
+        out.append(gga(i, hh, lat) if gga else
+                   f"{talker}GGA,{hh},{lat},N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,")
+        out.append(rmc(i, hh, lat) if rmc else
+                   f"{talker}RMC,{hh},A,{lat},N,13900.00000,E,36.0,0.0,{date},,,A")
+        out.append(f"{talker}HDT,0.5,T")
+    return out
+
+
+def test_nmea_real_receiver_variants_are_read(tmp_path):
+    """Empty fields mean 'not available'; 14 and 16 GGA fields; any talker (issue 17)."""
+    from flightlog.nmea import read_nmea
+
+    variants = {
+        "empty separation": _epochs(gga=lambda i, hh, lat:
+                                    f"GPGGA,{hh},{lat},N,13900.00000,E,1,08,0.9,100.0,M,,M,,"),
+        "14 fields": _epochs(gga=lambda i, hh, lat:
+                             f"GPGGA,{hh},{lat},N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,"),
+        "16 fields": _epochs(talker="GN", gga=lambda i, hh, lat:
+                             f"GNGGA,{hh},{lat},N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,,1"),
+        "beidou": _epochs(talker="BD"),
+        "empty course": _epochs(rmc=lambda i, hh, lat:
+                                f"GPRMC,{hh},A,{lat},N,13900.00000,E,36.0,,150624,,,A"),
+    }
+    for name, bodies in variants.items():
+        traj = read_nmea(_nmea(tmp_path, bodies))
+        assert traj.gps_time.size == 6, name
+        assert not traj.bad_records, (name, traj.bad_records)
+
+
+def test_nmea_invalid_data_is_rejected_with_the_field_named(tmp_path):
+    from flightlog.nmea import read_nmea
+
+    bodies = _epochs()
+    bodies[0] = bodies[0].replace(",1,08,", ",0,08,")          # fix quality 0
+    bodies[4] = bodies[4].replace(",A,35", ",V,35")            # RMC void
+    bodies[6] = bodies[6].replace("100.0,M", "nan,M")          # nan altitude
+    bodies[9] = bodies[9].replace("3500.03000", "48-7.038")      # int("-1") parsed before
+    bodies[11] = "GPHDT,,T"                                     # empty heading
+    traj = read_nmea(_nmea(tmp_path, bodies))
+    reasons = {b["record"]: b["reason"] for b in traj.bad_records}
+    assert "fix quality" in reasons[1] and "status" in reasons[5]
+    assert "altitude" in reasons[7] and "latitude" in reasons[10]
+    assert "HDT heading missing" in reasons[12]
+    assert traj.gps_time.size == 3  # epochs 0, 2 and 3 lack a position; 1, 4, 5 are whole
+
+
+def test_nmea_dates_and_the_leap_second(tmp_path):
+    from flightlog.nmea import read_nmea
+    from flightlog.timesys import utc_to_gps
+
+    with pytest.raises(ValueError, match="fewer than two"):
+        read_nmea(_nmea(tmp_path, _epochs(date="050180")))      # a receiver's default date
+    traj = read_nmea(_nmea(tmp_path, _epochs(date="220899")))
+    assert abs(traj.gps_time[0] - float(utc_to_gps("1999-08-22T12:00:00"))) < 1e-6
+    leap = ["GPGGA,235960.00,3500.00000,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,",
+            "GPRMC,235960.00,A,3500.00000,N,13900.00000,E,36.0,0.0,311216,,,A",
+            "GPGGA,000000.00,3500.01000,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,",
+            "GPRMC,000000.00,A,3500.01000,N,13900.00000,E,36.0,0.0,010117,,,A",
+            "GPGGA,235959.00,3459.99000,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,",
+            "GPRMC,235959.00,A,3459.99000,N,13900.00000,E,36.0,0.0,311216,,,A"]
+    traj = read_nmea(_nmea(tmp_path, leap))
+    want = utc_to_gps(["2016-12-31T23:59:59", "2016-12-31T23:59:60", "2017-01-01T00:00:00"])
+    assert np.allclose(traj.gps_time, want, atol=1e-6)
