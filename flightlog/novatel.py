@@ -3,8 +3,9 @@
 A log line is ``#INSPVAXA,<9 header fields>;<23 data fields>*<crc32>``. The CRC-32 is
 NovAtel's (reflected polynomial 0xEDB88320, initial value 0, no final xor) over the bytes
 between ``#`` and ``*``. Lines that fail the CRC, have the wrong field count or hold
-impossible values are reported with file and line number and skipped; lines of other
-logs are counted and ignored.
+impossible values or an INS status without a solution (:data:`INS_STATUS_USABLE`) are
+reported with file and line number and skipped; lines of other logs are counted (the
+trajectory's ``source`` lists them) and not read.
 
 Angles: roll about the forward axis and pitch about the right axis (NovAtel's vehicle
 frame), azimuth clockwise from true north: the ICD's roll, pitch and true heading.
@@ -24,6 +25,12 @@ from flightlog.timesys import gps_from_week, gps_to_week
 from flightlog.trajectory import Trajectory
 
 HEADER_FIELDS = 10  # message name and 9 more
+#: INS solution statuses whose values are a navigation solution (NovAtel OEM7 manual,
+#: INSPVAX "Inertial Solution Status" table): good, high variance (within tolerances but
+#: degraded) and free-inertial (no GNSS updates). INS_INACTIVE, INS_ALIGNING,
+#: INS_ALIGNMENT_COMPLETE (not yet within specification), DETERMINING_ORIENTATION,
+#: WAITING_INITIALPOS, WAITING_AZIMUTH, INITIALIZING_BIASES, MOTION_DETECT are refused.
+INS_STATUS_USABLE = frozenset({"INS_SOLUTION_GOOD", "INS_HIGH_VARIANCE", "INS_SOLUTION_FREE"})
 DATA_FIELDS = 23
 
 
@@ -92,6 +99,10 @@ def _parse(line: str) -> tuple[list[float], str]:
         vals = [float(x) for x in b[2:12]]
     except ValueError:
         return [], "field is not a number"
+    if b[0] not in INS_STATUS_USABLE:
+        return [], f"INS status {b[0]}: no navigation solution to use"
+    if b[1] in ("NONE", "0"):
+        return [], f"position type {b[1]}: no solution"
     lat, lon, hgt, und, vn, ve, vu, roll, pitch, az = vals
     if not all(np.isfinite(vals)) or not 0 <= sow < 604800 or not 0 <= week < 10000:
         return [], "not finite or time out of range"
@@ -120,13 +131,20 @@ def read_inspvaxa(path: str | os.PathLike[str], max_gap_s: float | None = None) 
     path = Path(path)
     rows: list[list[float]] = []
     bad: list[dict[str, Any]] = []
+    others: dict[str, int] = {}
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             line = raw.decode("ascii", errors="replace").strip()
-            if not line or not line.startswith("#INSPVAXA"):
-                if line.startswith("#INSPVAX") or (line and "INSPVAXA" in line):
+            if not line.startswith("#INSPVAXA,"):
+                name = line[1:].split(",", 1)[0].split(";", 1)[0] if line[:1] == "#" else ""
+                if line.startswith("#INSPVAX") and name != "INSPVAXA":
                     bad.append({"file": str(path), "record": number,
                                 "reason": "damaged INSPVAXA line"})
+                elif name.isalnum():  # another log (INSPVAA, BESTPOSA, LOGLISTA...)
+                    others[name] = others.get(name, 0) + 1
+                elif line:
+                    bad.append({"file": str(path), "record": number,
+                                "reason": "not a NovAtel ASCII log line"})
                 continue
             vals, why = _parse(line)
             if why:
@@ -140,9 +158,11 @@ def read_inspvaxa(path: str | os.PathLike[str], max_gap_s: float | None = None) 
             rows.append([t] + vals[2:])
     if len(rows) < 2:
         raise ValueError(f"{path}: fewer than two good INSPVAXA records")
+    ignored = ", ".join(f"{k} {v}" for k, v in sorted(others.items()))
     a = np.array(rows)
     gap = max_gap_s if max_gap_s is not None else 2.5 * float(np.median(np.diff(a[:, 0])))
     return Trajectory.from_geodetic(
         a[:, 0], np.deg2rad(a[:, 1]), np.deg2rad(a[:, 2]), a[:, 3], a[:, 4:7],
         np.deg2rad(a[:, 7]), np.deg2rad(a[:, 8]), np.deg2rad(a[:, 9]), max_gap_s=gap,
-        source=f"{path} (NovAtel INSPVAXA)", bad_records=bad)
+        source=f"{path} (NovAtel INSPVAXA" + (f"; other logs not read: {ignored})"
+                                               if ignored else ")"), bad_records=bad)

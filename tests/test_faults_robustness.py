@@ -300,3 +300,40 @@ def test_nmea_dates_and_the_leap_second(tmp_path):
     traj = read_nmea(_nmea(tmp_path, leap))
     want = utc_to_gps(["2016-12-31T23:59:59", "2016-12-31T23:59:60", "2017-01-01T00:00:00"])
     assert np.allclose(traj.gps_time, want, atol=1e-6)
+
+
+def test_novatel_ins_status_and_other_logs(tmp_path):
+    """INS_INACTIVE (all zeros) and INS_ALIGNMENT_COMPLETE are not fixes; LOGLISTA naming
+    INSPVAXA is not a damaged INSPVAXA line; other logs are counted (issue 17, item 5)."""
+    from flightlog.novatel import format_inspvaxa, novatel_crc32, read_inspvaxa
+
+    t0 = 2381 * 604800.0 + 300000.0
+    lines = [format_inspvaxa(t0 + i * 0.01, 35.0 + i * 1e-6, 139.0, 3000.0, 40.0,
+                             np.array([100.0, 0.0, 0.0]), 0.0, 0.0, 0.0, i)
+             for i in range(10)]
+
+    def relabel(line, status, pos="INS_PPP", zero=False):
+        text = line[1:line.rfind("*")]
+        head, body = text.split(";")
+        b = body.split(",")
+        b[0], b[1] = status, pos
+        if zero:
+            b[2:12] = ["0.0"] * 10
+        text = f"{head};{','.join(b)}"
+        return f"#{text}*{novatel_crc32(text.encode()):08x}"
+
+    lines[2] = relabel(lines[2], "INS_INACTIVE", "NONE", zero=True)
+    lines[5] = relabel(lines[5], "INS_ALIGNMENT_COMPLETE")
+    lines[7] = relabel(lines[7], "INS_HIGH_VARIANCE")
+    text = ("LOGLISTA,COM1,0,0.0,FINESTEERING,2381,300000.000,02000020,e39c,16809;"
+            "1,COM1,INSPVAXA,ONTIME,0.01,0.0,NOHOLD")
+    lines.insert(0, f"#{text}*{novatel_crc32(text.encode()):08x}")
+    path = tmp_path / "ins.asc"
+    path.write_text("\r\n".join(lines) + "\r\n")
+    traj = read_inspvaxa(path)
+    assert traj.gps_time.size == 8
+    reasons = [b["reason"] for b in traj.bad_records]
+    assert len(reasons) == 2 and "INS_INACTIVE" in reasons[0]
+    assert "INS_ALIGNMENT_COMPLETE" in reasons[1]
+    assert "LOGLISTA 1" in traj.source
+    assert np.all(np.linalg.norm(traj.position, axis=1) > 6.3e6)
