@@ -20,6 +20,8 @@ ANOMALY_KINDS: dict[str, str] = {
     "invalid_header": "an intact packet with reserved secondary-header flag bits set: delivered",
     "malformed_payload": "an intact packet whose payload contradicts its own layout: not delivered",
     "oversize_group": "a segmented payload larger than the reader's bound: dropped",
+    "source_interrupted": "a live source stalled past the idle timeout or was reset: what "
+                          "arrived is kept",
     "segment_refused": "a segment file that resolves outside the dump (a link) or whose number "
                        "is out of range: not read",
 }

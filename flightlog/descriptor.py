@@ -280,7 +280,7 @@ def load_descriptor(dump: str | os.PathLike[str]) -> FlightDescriptor:
         raise DescriptorError(f"{path}: {path.stat().st_size} bytes is not a flight descriptor")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep or huge numbers
         raise DescriptorError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise DescriptorError(f"{path}: top level must be a JSON object")

@@ -36,7 +36,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
     try:
         report = inspect_dump(args.dump, chunk_bytes=args.chunk_mib << 20)
-    except UnusableDump as exc:
+    except (UnusableDump, OSError) as exc:
         print(f"postflight inspect: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     if args.json:
@@ -48,12 +48,12 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from postflight.follow import SourceError, follow
+    from postflight.follow import follow
 
     try:
         summary = follow(args.follow, args.stream, args.out, every_s=args.every,
                          idle_timeout_s=args.idle_timeout)
-    except SourceError as exc:
+    except OSError as exc:  # SourceError, or the output folder
         print(f"postflight ingest: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     if args.json:
@@ -77,10 +77,10 @@ def _cmd_align(args: argparse.Namespace) -> int:
     try:
         al = align(args.dump, reference_height_m=args.reference_height,
                    chunk_bytes=args.chunk_mib << 20, max_nav_gap_s=args.max_nav_gap)
-    except (DescriptorError, AlignmentError) as exc:
+        path = write_aligned(al, Path(args.out) / "aligned.h5")
+    except (DescriptorError, AlignmentError, OSError) as exc:
         print(f"postflight align: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    path = write_aligned(al, Path(args.out) / "aligned.h5")
     print(format_alignment(al.report()))
     print(f"written: {path}")
     return EXIT_ANOMALIES if al.has_anomalies else EXIT_OK
@@ -120,6 +120,17 @@ def _megabytes(size: str) -> int:
         raise ConfigError(f"--max-memory {size!r}: use a size such as 2G or 800M") from None
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= v <= 4096:
+        raise argparse.ArgumentTypeError(f"{text!r}: use 1 to 4096")
+    return v
+
+
 def _run_configured(command: str, args: argparse.Namespace, job: Any,
                     unusable: tuple[type[BaseException], ...] = ()) -> tuple[int, Any]:
     """Load the run configuration, then ``job(cfg)``; unusable input gives exit status 2.
@@ -131,8 +142,9 @@ def _run_configured(command: str, args: argparse.Namespace, job: Any,
     from ghgsif.calibration import CalibrationError
     from postflight.process import ConfigError, load_config
 
+    # OSError: an unreadable input, a read-only or full output disk, a bad path given
     caught: tuple[type[BaseException], ...] = (ConfigError, DescriptorError, AlignmentError,
-                                               CalibrationError, *unusable)
+                                               CalibrationError, OSError, *unusable)
     try:
         sets = list(args.set)
         if getattr(args, "max_memory", None):
@@ -302,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dump", help="dump directory (holds flight.json)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--compact", action="store_true", help="with --json: on one line")
-    p.add_argument("--chunk-mib", type=int, default=16, metavar="MIB",
+    p.add_argument("--chunk-mib", type=_positive_int, default=16, metavar="MIB",
                    help="read size in MiB (memory use is a small multiple; default 16)")
     p.set_defaults(func=_cmd_inspect)
 
@@ -340,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ellipsoidal height of the ground for footprints (default 0)")
     p.add_argument("--max-nav-gap", type=float, default=0.05, metavar="S",
                    help="navigation gaps longer than this invalidate states (default 0.05 s)")
-    p.add_argument("--chunk-mib", type=int, default=16, metavar="MIB",
+    p.add_argument("--chunk-mib", type=_positive_int, default=16, metavar="MIB",
                    help="read size in MiB (default 16)")
     p.set_defaults(func=_cmd_align)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
 import socket
 import stat
 import sys
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from flightlog.anomalies import Anomaly
 from flightlog.ingest import LiveStream, PacketTable
 from flightlog.packets import APID_GHGSIF_FRAME, APID_SAR_ECHO
 from flightlog.payloads import echo_samples, frame_counts
@@ -41,9 +43,28 @@ class SourceError(OSError):
     """A live source that cannot be opened."""
 
 
-def _read_fd(fd: int, close: Callable[[], None]) -> Iterator[bytes]:
+class SourceInterrupted(Exception):
+    """A live source that stalled past the idle timeout or was reset mid-stream."""
+
+
+def _read_fd(fd: int, close: Callable[[], None], idle_timeout_s: float | None,
+             label: str) -> Iterator[bytes]:
+    """Chunks of a pipe or FIFO, each waited for at most ``idle_timeout_s``.
+
+    The wait covers a FIFO's first writer too. None waits for as long as the pipe is
+    open (standard input: its writer's exit ends it).
+    """
     try:
-        while data := os.read(fd, READ_BYTES):
+        while True:
+            ready, _, _ = select.select([fd], [], [], idle_timeout_s)
+            if not ready:
+                raise SourceInterrupted(f"{label}: nothing for {idle_timeout_s:g} s")
+            try:
+                data = os.read(fd, READ_BYTES)
+            except BlockingIOError:
+                continue
+            if not data:
+                return
             yield data
     finally:
         close()
@@ -51,6 +72,8 @@ def _read_fd(fd: int, close: Callable[[], None]) -> Iterator[bytes]:
 
 def _tcp(address: str, timeout_s: float) -> Iterator[bytes]:
     host, _, port = address.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SourceError(f"tcp://{address}: the port must be a number from 1 to 65535")
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -60,9 +83,18 @@ def _tcp(address: str, timeout_s: float) -> Iterator[bytes]:
             if time.monotonic() > deadline:
                 raise SourceError(f"tcp://{address}: {exc}") from exc
             time.sleep(0.05)
-    sock.settimeout(None)
+    sock.settimeout(timeout_s)  # a stalled sender ends the follow after the idle timeout
     with sock:
-        while data := sock.recv(READ_BYTES):
+        while True:
+            try:
+                data = sock.recv(READ_BYTES)
+            except TimeoutError:
+                raise SourceInterrupted(f"tcp://{address}: nothing for {timeout_s:g} s") \
+                    from None
+            except (ConnectionResetError, ConnectionAbortedError) as exc:
+                raise SourceInterrupted(f"tcp://{address}: {exc}") from None
+            if not data:
+                return
             yield data
 
 
@@ -84,7 +116,7 @@ def open_source(source: str, idle_timeout_s: float = 10.0) -> Iterator[bytes]:
     """The byte chunks of a live source (module doc), as they arrive."""
     if source == "-":
         fd = sys.stdin.buffer.fileno()
-        return _read_fd(fd, lambda: None)
+        return _read_fd(fd, lambda: None, None, "stdin")
     if source.startswith("tcp://"):
         return _tcp(source[6:], idle_timeout_s)
     kind, sep, rest = source.partition(":")
@@ -94,8 +126,8 @@ def open_source(source: str, idle_timeout_s: float = 10.0) -> Iterator[bytes]:
     except OSError as exc:
         raise SourceError(f"{path}: {exc.strerror}") from exc
     if stat.S_ISFIFO(mode):
-        fd = os.open(path, os.O_RDONLY)
-        return _read_fd(fd, lambda: os.close(fd))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no wait here for a writer
+        return _read_fd(fd, lambda: os.close(fd), idle_timeout_s, f"fifo:{path}")
     if stat.S_ISREG(mode):
         return _growing(path, idle_timeout_s)
     raise SourceError(f"{path}: not a FIFO or a regular file")
@@ -183,10 +215,15 @@ def follow(source: str, stream: str = "sar", out: str | os.PathLike[str] | None 
             on_update(s)
         return s
 
-    for chunk in open_source(source, idle_timeout_s):
-        look.add(live.feed(chunk))
-        if time.monotonic() - last >= every_s:
-            publish(False)
-            last = time.monotonic()
+    chunks = open_source(source, idle_timeout_s)
+    try:
+        for chunk in chunks:
+            look.add(live.feed(chunk))
+            if time.monotonic() - last >= every_s:
+                publish(False)
+                last = time.monotonic()
+    except SourceInterrupted as exc:
+        live.log.add(Anomaly(stream, "source_interrupted", source, live.summary.bytes,
+                             f"{exc}: what arrived is processed"))
     look.add(live.finish())
     return publish(True)

@@ -136,7 +136,7 @@ def load_config(path: str | os.PathLike[str] | None,
     if path:
         try:
             data = yaml.safe_load(Path(path).read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
             raise ConfigError(f"{where}: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"{where}: the top level must be a mapping")
@@ -146,9 +146,15 @@ def load_config(path: str | os.PathLike[str] | None,
             raise ConfigError(f"override {item!r}: use KEY=VALUE")
         node = data
         parts = key.strip().split(".")
-        for p in parts[:-1]:
+        for i, p in enumerate(parts[:-1]):
             node = node.setdefault(p, {})
-        node[parts[-1]] = yaml.safe_load(value)
+            if not isinstance(node, dict):
+                raise ConfigError(f"override {item!r}: '{'.'.join(parts[: i + 1])}' is "
+                                  "a value, not a section")
+        try:
+            node[parts[-1]] = yaml.safe_load(value)
+        except (yaml.YAMLError, ValueError, RecursionError) as exc:
+            raise ConfigError(f"override {item!r}: {exc}") from None
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:

@@ -5,6 +5,7 @@ Unknown keys are errors, so a misspelt option never silently falls back to a def
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -16,6 +17,10 @@ _Pol = Literal["HH", "HV", "VH", "VV"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: Largest map grid a run accepts (about 100 km x 40 km at 1 m).
+MAX_GRID_PIXELS = 1 << 32
 
 
 class GridConfig(_Strict):
@@ -30,10 +35,24 @@ class GridConfig(_Strict):
     @classmethod
     def _ordered(cls, v: tuple[float, float, float, float] | None
                  ) -> tuple[float, float, float, float] | None:
+        if v is not None and not all(math.isfinite(x) and abs(x) <= 1e8 for x in v):
+            raise ValueError("bounds must be finite grid metres (|value| <= 1e8)")
         if v is not None and not (v[2] > v[0] and v[3] > v[1]):
             raise ValueError("bounds must be xmin, ymin, xmax, ymax with xmax > xmin and "
                              "ymax > ymin")
         return v
+
+    @model_validator(mode="after")
+    def _size(self) -> GridConfig:
+        if self.bounds is not None:
+            xmin, ymin, xmax, ymax = self.bounds
+            n = math.ceil((xmax - xmin) / self.spacing_m) * math.ceil((ymax - ymin)
+                                                                      / self.spacing_m)
+            if n > MAX_GRID_PIXELS:
+                raise ValueError(f"bounds at spacing_m {self.spacing_m:g} make {n:.3g} "
+                                 f"pixels, more than {MAX_GRID_PIXELS:.3g} (a 65536 x 65536 "
+                                 "grid): split the area or coarsen the spacing")
+        return self
 
 
 class SarConfig(_Strict):

@@ -337,3 +337,70 @@ def test_novatel_ins_status_and_other_logs(tmp_path):
     assert "INS_ALIGNMENT_COMPLETE" in reasons[1]
     assert "LOGLISTA 1" in traj.source
     assert np.all(np.linalg.norm(traj.position, axis=1) > 6.3e6)
+
+
+def test_live_sources_honour_the_idle_timeout(tmp_path):
+    """A TCP sender that stalls and a FIFO that no writer opens end after --idle-timeout
+    with the interruption listed (issue 26: they hung)."""
+    import socket
+    import threading
+    import time
+
+    from postflight.follow import follow
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    pk = b"".join(_stream(5))
+
+    def send():
+        conn, _ = srv.accept()
+        conn.sendall(pk)
+        time.sleep(4)  # stalls, connection open
+        conn.close()
+
+    th = threading.Thread(target=send)
+    th.start()
+    t0 = time.monotonic()
+    s = follow(f"tcp://127.0.0.1:{port}", "sar", idle_timeout_s=1.0)
+    assert time.monotonic() - t0 < 3.5
+    assert sum(s["packets"].values()) == 5 and s["other_anomalies"] == 1
+    th.join()
+    srv.close()
+    fifo = tmp_path / "sar.fifo"
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    s = follow(f"fifo:{fifo}", "sar", idle_timeout_s=1.0)
+    assert time.monotonic() - t0 < 3.0 and s["other_anomalies"] == 1
+
+
+def test_bad_arguments_exit_2_not_1(tmp_path, capsys):
+    from postflight.cli import main
+
+    dump = tmp_path / "d"
+    dump.mkdir()
+    (dump / "flight.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["inspect", str(dump)]) == 2
+    (dump / "flight.json").write_text('{"flight_id": ' + "9" * 5000 + "}")
+    assert main(["inspect", str(dump)]) == 2
+    assert main(["ingest", "--follow", "tcp://127.0.0.1:abc"]) == 2
+    assert main(["inspect", str(dump), "--chunk-mib", "0"]) == 2
+    (dump / "flight.json").write_text(json.dumps(GOOD))
+    out = tmp_path / "o"
+    for sets in (["sar=1", "sar.grid=2"], ["sar.grid.spacing_m=!!python/object:os.system x"],
+                 ["sar.grid.bounds=[0, 0, .inf, 1]"], ["sar.grid.bounds=[0, 0, 1e9, 1e9]"]):
+        args = ["process", str(dump), str(out)]
+        for s in sets:
+            args += ["--set", s]
+        assert main(args) == 2, sets
+
+
+def test_configuration_refuses_what_would_allocate_without_bound():
+    from postflight.process import ConfigError, load_config
+
+    for bad in (["sar.grid.bounds=[0, 0, .inf, 1]"], ["sar.grid.bounds=[0, 0, 1e7, 1e7]"],
+                ["sar=1", "sar.grid=2"], ["sar.upsample=!!python/name:os.system"]):
+        with pytest.raises(ConfigError):
+            load_config(None, bad)
+    load_config(None, ["sar.grid.bounds=[0, 0, 20000, 20000]"])
