@@ -35,10 +35,12 @@ def sha256_file(path: str | os.PathLike[str], block: int = 1 << 22) -> str:
 def describe_inputs(paths: list[Path], root: Path | None = None) -> list[dict[str, Any]]:
     """Input files with size and sha256 (paths relative to ``root`` when inside it)."""
     out = []
-    for p in sorted(set(paths)):
+    base = root.resolve() if root is not None else None
+    # resolved, so that a relative and an absolute dump path give the same provenance
+    for p in sorted({Path(q).resolve() for q in paths}):
         if not p.is_file():
             continue
-        name = str(p.relative_to(root)) if root is not None and root in p.parents else str(p)
+        name = str(p.relative_to(base)) if base is not None and base in p.parents else str(p)
         out.append({"path": name, "bytes": p.stat().st_size, "sha256": sha256_file(p)})
     return out
 

@@ -307,7 +307,8 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
         if config.max_memory_mb is not None:
             _release_memory()
         inputs = describe_inputs(al.inputs, desc.root)
-        summary: dict[str, Any] = {"flight_id": desc.flight_id, "dump": str(dump),
+        summary: dict[str, Any] = {"flight_id": desc.flight_id,
+                                   "dump": str(Path(dump).resolve()),
                                    "alignment": al.report(), "inputs": inputs,
                                    "scale_out": executor.description}
         # an instrument described but silent is an anomaly of the flight: the others go on

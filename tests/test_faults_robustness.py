@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -404,3 +405,17 @@ def test_configuration_refuses_what_would_allocate_without_bound():
         with pytest.raises(ConfigError):
             load_config(None, bad)
     load_config(None, ["sar.grid.bounds=[0, 0, 20000, 20000]"])
+
+
+def test_provenance_same_for_relative_and_absolute_dump_paths(tmp_path, monkeypatch):
+    from flightlog.provenance import describe_inputs
+
+    (tmp_path / "d" / "sar").mkdir(parents=True)
+    (tmp_path / "d" / "flight.json").write_text("{}")
+    (tmp_path / "d" / "sar" / "SAR_000000.dat").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    rel = describe_inputs([Path("d/flight.json"), (tmp_path / "d/sar/SAR_000000.dat")],
+                          Path("d"))
+    ab = describe_inputs([tmp_path / "d/flight.json", Path("d/sar/SAR_000000.dat")],
+                         tmp_path / "d")
+    assert rel == ab and [r["path"] for r in rel] == ["flight.json", "sar/SAR_000000.dat"]
