@@ -162,12 +162,30 @@ def _segment(x: np.ndarray, y: np.ndarray, min_run: int) -> tuple[list[list[int]
             return exclude_last is None and not pieces
         return len(agree) >= min(min_run - 1, len(look))
 
-    for i in range(n):
+    def short_run(i: int) -> int:
+        """End of a run of at least two consistent pairs from ``i`` that a confirmed
+        reset (or the end of the stream) follows, else -1: too short to be confirmed
+        by ``min_run`` pairs, but a piece of the clock all the same.
+        """
+        j = i
+        while j + 1 < n and _consistent(x[j], y[j], x[j + 1], y[j + 1]):
+            j += 1
+        if j == i or (j + 1 < n and not support(j + 1, j)):
+            return -1
+        return j
+
+    i = 0
+    while i < n:
         if not cur:
             if support(i, None):
                 cur = [i]
+            elif (j := short_run(i)) >= 0:
+                pieces.append(list(range(i, j + 1)))
+                i = j + 1
+                continue
             else:
                 rejected[i] = "inconsistent with the following sync pairs"
+            i += 1
             continue
         last = cur[-1]
         if _consistent(x[last], y[last], x[i], y[i]):
@@ -175,8 +193,15 @@ def _segment(x: np.ndarray, y: np.ndarray, min_run: int) -> tuple[list[list[int]
         elif support(i, last):
             pieces.append(cur)  # a clock reset: the following pairs confirm the jump
             cur = [i]
+        elif (j := short_run(i)) >= 0 and not _consistent(x[last], y[last], x[j], y[j]):
+            pieces.append(cur)  # a short piece between two resets
+            pieces.append(list(range(i, j + 1)))
+            cur = []
+            i = j + 1
+            continue
         else:
             rejected[i] = "inconsistent with its neighbours (corrupt sync packet)"
+        i += 1
     if cur:
         pieces.append(cur)
     return pieces, rejected

@@ -419,3 +419,21 @@ def test_provenance_same_for_relative_and_absolute_dump_paths(tmp_path, monkeypa
     ab = describe_inputs([tmp_path / "d/flight.json", Path("d/sar/SAR_000000.dat")],
                          tmp_path / "d")
     assert rel == ab and [r["path"] for r in rel] == ["flight.json", "sar/SAR_000000.dat"]
+
+
+@pytest.mark.parametrize("before", [[1.0, 3.0], [2.0, 3.0], [0.0, 1.0, 3.0]])
+def test_two_sync_pairs_before_a_reset_make_a_piece(before):
+    """The clock jumps back 100 s at 3.7 s with sync packets lost: the two (or three)
+    pairs before the reset are a piece of their own, not rejected (issue 17, item 1)."""
+    from flightlog.clockfit import fit_clock
+
+    gps0, drift = 1.4e9, 20e-6
+    g = np.array(before + [4.0, 5.0, 6.0, 7.0])
+    x = np.where(g < 3.7, 500.0 + g * (1 + drift), 400.0 + g * (1 + drift))
+    m = fit_clock(x, gps0 + g)
+    assert len(m.pieces) == 2 and not m.rejected
+    assert m.pieces[0].n_pairs == len(before)
+    t = np.array([500.0 + 3.5 * (1 + drift), 400.0 + 6.5 * (1 + drift)])
+    pos = np.array([m.pieces[0].position_end, m.pieces[1].position_end])
+    got, ok = m.to_gps(t, pos)
+    assert ok.all() and np.allclose(got, gps0 + np.array([3.5, 6.5]), atol=1e-6)
