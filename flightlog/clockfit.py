@@ -163,9 +163,11 @@ def _segment(x: np.ndarray, y: np.ndarray, min_run: int) -> tuple[list[list[int]
         return len(agree) >= min(min_run - 1, len(look))
 
     def short_run(i: int) -> int:
-        """End of a run of at least two consistent pairs from ``i`` that a confirmed
-        reset (or the end of the stream) follows, else -1: too short to be confirmed
-        by ``min_run`` pairs, but a piece of the clock all the same.
+        """End of a short piece from ``i``, else -1.
+
+        A run of at least two consistent pairs that a confirmed reset (or the end of
+        the stream) follows: too short to be confirmed by ``min_run`` pairs, but a piece
+        of the clock all the same.
         """
         j = i
         while j + 1 < n and _consistent(x[j], y[j], x[j + 1], y[j + 1]):
