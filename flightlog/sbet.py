@@ -178,7 +178,8 @@ def read_sbet(path: str | os.PathLike[str], gps_week: int,
     reason = _bad_reason(rec)
     gps = _gps_times(rec["time"].astype(np.float64), reason == "", gps_week)
     keep = _longest_increasing(gps, reason == "")
-    reason[(reason == "") & ~keep] = "time out of order (not after the record before it, or ahead of those after)"
+    reason[(reason == "") & ~keep] = ("time out of order (not after the record before it, "
+                                      "or ahead of those after)")
     good = keep.copy()
     # the longest run of kept records without a jump of more than an hour
     idx = np.flatnonzero(good)
