@@ -38,8 +38,7 @@ from flightlog.packets import (
     SEQ_LAST,
     SEQ_UNSEGMENTED,
     STREAM_APIDS,
-    iter_segment_numbers,
-    segments_refused,
+    scan_segments,
 )
 from flightlog.payloads import malformed_mask
 
@@ -151,7 +150,7 @@ class StreamReader:
         Detailed anomaly records kept per kind (counts stay exact).
     root : path-like, optional
         The dump directory: segment files that resolve outside it (symbolic links out
-        of the dump) are reported as ``segment_outside_dump`` and not read.
+        of the dump) are reported as ``segment_refused`` and not read.
 
     Examples
     --------
@@ -177,12 +176,11 @@ class StreamReader:
         self.summary = StreamSummary(stream)
         self.log = AnomalyLog(self.summary, max_anomaly_records)
         rootp = Path(root) if root is not None else None
-        present = [] if directory is None else list(iter_segment_numbers(self.directory,
-                                                                          prefix, rootp))
-        if directory is not None:
-            for p, why in segments_refused(self.directory, prefix, rootp):
-                self.log.add(Anomaly(stream, "segment_refused", p.name, 0,
-                                     f"segment file {p} {why}: not read"))
+        present, refused = ([], []) if directory is None else scan_segments(
+            self.directory, prefix, rootp)
+        for p, why in refused:
+            self.log.add(Anomaly(stream, "segment_refused", p.name, 0,
+                                 f"segment file {p} {why}: not read"))
         self.segments = [_Segment(num, p, p.stat().st_size) for num, p in present]
         self.summary.segments = len(self.segments)
         self.summary.bytes = sum(s.size for s in self.segments)
@@ -210,17 +208,12 @@ class StreamReader:
         for seg in self.segments:
             if seg.number != expected or not runs:
                 n_missing = seg.number - expected
-                if n_missing == 1:
-                    self.log.add(Anomaly(self.stream, "missing_segment",
-                                         self.segment_name(expected), 0,
-                                         f"segment file {self.segment_name(expected)} absent",
-                                         count=1))
-                elif n_missing > 1:  # one record for a run, however long (no loop over it)
-                    self.log.add(Anomaly(self.stream, "missing_segment",
-                                         self.segment_name(expected), 0,
-                                         f"{n_missing} segment files absent: "
-                                         f"{self.segment_name(expected)} to "
-                                         f"{self.segment_name(seg.number - 1)}",
+                if n_missing:  # one record for a run, however long (no loop over it)
+                    first = self.segment_name(expected)
+                    detail = (f"segment file {first} absent" if n_missing == 1 else
+                              f"{n_missing} segment files absent: {first} to "
+                              f"{self.segment_name(seg.number - 1)}")
+                    self.log.add(Anomaly(self.stream, "missing_segment", first, 0, detail,
                                          count=n_missing))
                 runs.append([])
             runs[-1].append(seg)

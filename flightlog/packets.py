@@ -326,42 +326,44 @@ def iter_segment_numbers(directory: Path, prefix: str,
     """Yield ``(number, path)`` of a stream's segment files in ascending number.
 
     With ``root``, a segment file that resolves outside it (a symbolic link out of the
-    dump) is not yielded; :func:`segments_outside` lists those.
+    dump) is not yielded, nor one whose number exceeds :data:`MAX_SEGMENT_NUMBER`;
+    :func:`scan_segments` also lists those.
     """
-    for num, entry, problem in _segment_entries(directory, prefix, root):
-        if not problem:
-            yield num, entry
+    yield from scan_segments(directory, prefix, root)[0]
 
 
 #: Largest segment file number read (the ICD's names have six digits).
 MAX_SEGMENT_NUMBER = 10**12 - 1
 
 
-def segments_refused(directory: Path, prefix: str, root: Path | None) -> list[tuple[Path, str]]:
-    """Segment files of a stream that are not read, with why.
+def scan_segments(directory: Path, prefix: str, root: Path | None = None
+                  ) -> tuple[list[tuple[int, Path]], list[tuple[Path, str]]]:
+    """A stream's segment files in one pass of the folder.
 
-    A file that resolves outside ``root`` (a link out of the dump) or whose number
-    exceeds :data:`MAX_SEGMENT_NUMBER`.
+    Returns
+    -------
+    accepted : list of (int, pathlib.Path)
+        ``(number, path)`` in ascending number.
+    refused : list of (pathlib.Path, str)
+        Files not to read, with why: one that resolves outside ``root`` (a link out of
+        the dump) or whose number exceeds :data:`MAX_SEGMENT_NUMBER`.
     """
-    return [(e, why) for _, e, why in _segment_entries(directory, prefix, root) if why]
-
-
-def _segment_entries(directory: Path, prefix: str,
-                     root: Path | None) -> list[tuple[int, Path, str]]:
     if not directory.is_dir():
-        return []
+        return [], []
     base = root.resolve() if root is not None else None
-    found = []
+    found: list[tuple[int, Path]] = []
+    refused: list[tuple[Path, str]] = []
     for entry in directory.iterdir():
         name = entry.name
         if not (name.startswith(prefix) and name.endswith(SEGMENT_SUFFIX)):
             continue
         digits = name[len(prefix) : -len(SEGMENT_SUFFIX)]
         if digits.isdigit() and digits.isascii() and entry.is_file():
-            why = ""
-            if base is not None and base not in entry.resolve().parents:
-                why = f"resolves outside the dump ({entry.resolve()})"
-            elif len(digits) > 12:
-                why = f"segment number beyond {MAX_SEGMENT_NUMBER}"
-            found.append((int(digits) if len(digits) <= 12 else -1, entry, why))
-    return sorted(found)
+            target = entry.resolve()
+            if base is not None and base not in target.parents:
+                refused.append((entry, f"resolves outside the dump ({target})"))
+            elif len(digits) > len(str(MAX_SEGMENT_NUMBER)):
+                refused.append((entry, f"segment number beyond {MAX_SEGMENT_NUMBER}"))
+            else:
+                found.append((int(digits), entry))
+    return sorted(found), sorted(refused)

@@ -180,9 +180,8 @@ def read_sbet(path: str | os.PathLike[str], gps_week: int,
     keep = _longest_increasing(gps, reason == "")
     reason[(reason == "") & ~keep] = ("time out of order (not after the record before it, "
                                       "or ahead of those after)")
-    good = keep.copy()
     # the longest run of kept records without a jump of more than an hour
-    idx = np.flatnonzero(good)
+    idx = np.flatnonzero(keep)
     if idx.size:
         cuts = np.flatnonzero(np.diff(gps[idx]) > 3600.0) + 1
         starts, ends = np.r_[0, cuts], np.r_[cuts, idx.size]

@@ -312,10 +312,7 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                                    "alignment": al.report(), "inputs": inputs,
                                    "scale_out": executor.description}
         # an instrument described but silent is an anomaly of the flight: the others go on
-        silent = {name: al.silent.get(name, "no channel aligned")
-                  for name, section, got in (("sar", desc.sar, al.sar),
-                                             ("ghgsif", desc.ghgsif, al.ghgsif))
-                  if section is not None and not got}
+        silent = dict(al.silent)
         for name, why in silent.items():
             log.warning("%s: described in flight.json but silent (%s); its products are "
                         "not made", name, why)
