@@ -65,6 +65,80 @@ def crc16_kernel(buf: np.ndarray, start: int, end: int, tables: np.ndarray) -> i
     return crc
 
 
+def _make_powers(n_powers: int = 17) -> np.ndarray:
+    """Return ``M^(2^k)`` for k < ``n_powers`` as byte lookup tables, shape (n, 2, 256).
+
+    ``M`` is the linear map the CRC register undergoes for one zero data byte. The CRC
+    update is linear over GF(2) in (register, byte), so the register after bytes ``d``
+    from an initial value ``I`` is ``M^len(d) I xor L(d)``, where ``L(d)`` is the register
+    after ``d`` from zero (the argument behind zlib's ``crc32_combine``). A matrix is held
+    as the images of the register's low and high byte: ``P[0, lo] ^ P[1, hi]``.
+    """
+    t0 = _make_tables(1)[0]
+
+    def step(c: int) -> int:
+        return ((c << 8) & 0xFFFF) ^ int(t0[c >> 8])
+
+    images = [step(1 << j) for j in range(16)]  # M applied to each unit vector
+    out = np.zeros((n_powers, 2, 256), dtype=np.int64)
+    for k in range(n_powers):
+        for half in range(2):
+            for v in range(256):
+                acc = 0
+                for j in range(8):
+                    if v >> j & 1:
+                        acc ^= images[8 * half + j]
+                out[k, half, v] = acc
+
+        def apply(c: int, k: int = k) -> int:
+            return int(out[k, 0, c & 0xFF] ^ out[k, 1, c >> 8])
+
+        images = [apply(apply(1 << j)) for j in range(16)]  # M^(2^(k+1)) = (M^(2^k))^2
+    return out
+
+
+#: ``M^(2^k)``, k = 0..16, for :func:`crc16_span`: spans up to 2**17 - 1 bytes.
+CRC16_POWERS = _make_powers(17)
+
+
+@nb.njit(cache=True, nogil=True)
+def crc16_shift(c: int, m: int, powers: np.ndarray) -> int:
+    """Apply ``M^m`` (``m`` zero bytes) to the register ``c``; ``m < 2**powers.shape[0]``."""
+    k = 0
+    while m > 0:
+        if m & 1:
+            c = powers[k, 0, c & 0xFF] ^ powers[k, 1, c >> 8]
+        m >>= 1
+        k += 1
+    return c
+
+
+@nb.njit(cache=True, nogil=True)
+def crc16_prefix_kernel(buf: np.ndarray, lo: int, start: int, end: int, tables: np.ndarray,
+                        prefix: np.ndarray) -> None:
+    """Extend the zero-init register prefix ``prefix[i - lo]`` (bytes ``buf[lo:i]``).
+
+    ``prefix[start - lo]`` must already hold the register at ``start`` (0 at ``lo``); on
+    return ``prefix[i - lo]`` holds it for every ``i`` in ``[start, end]``.
+    """
+    c = prefix[start - lo]
+    for i in range(start, end):
+        c = ((c << 8) & 0xFFFF) ^ tables[0, ((c >> 8) ^ np.int64(buf[i])) & 0xFF]
+        prefix[i + 1 - lo] = c
+
+
+@nb.njit(cache=True, nogil=True)
+def crc16_span(prefix: np.ndarray, lo: int, a: int, b: int, powers: np.ndarray) -> int:
+    """CRC-16/CCITT-FALSE of ``buf[a:b]`` from the prefix registers of ``buf[lo:]``.
+
+    With ``S_i`` the zero-init register after ``buf[lo:i]``, the CRC from init 0xFFFF is
+    ``M^(b-a) (0xFFFF xor S_a) xor S_b``: O(log(b - a)) for any span once the prefix is
+    known, so that checking every byte offset of a region as a packet start costs time
+    linear in the region, not in region times packet length.
+    """
+    return crc16_shift(0xFFFF ^ np.int64(prefix[a - lo]), b - a, powers) ^ np.int64(prefix[b - lo])
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def crc16_many_kernel(
     buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, tables: np.ndarray, out: np.ndarray

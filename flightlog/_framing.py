@@ -18,7 +18,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from flightlog._crc import crc16_kernel
+from flightlog._crc import crc16_prefix_kernel, crc16_span
 
 KIND_PACKET = 0  #: a structurally plausible packet, CRC not yet checked
 KIND_SKIP = 1  #: bytes where no plausible packet starts (sync loss)
@@ -152,15 +152,27 @@ UNDECIDED = -2  #: :func:`find_valid_packet`: a candidate runs past the bytes so
 
 @nb.njit(cache=True, nogil=True)
 def find_valid_packet(buf: np.ndarray, lo: int, hi: int, n: int, tables: np.ndarray,
-                      final: bool = True) -> int:
+                      powers: np.ndarray, final: bool = True) -> int:
     """First position in ``[lo, hi)`` where a whole packet with a good CRC starts.
 
     Returns -1 when there is none and :data:`UNDECIDED` when, before any valid one, a
     structurally plausible packet starts there but ends past ``n`` while more bytes are
     to come (``final`` false): the caller must wait for them, so that what is found does
     not depend on where a read chunk ended.
+
+    Every candidate's CRC comes from registers of the bytes from ``lo`` computed once
+    (:func:`flightlog._crc.crc16_span`, with ``powers`` from ``CRC16_POWERS``), so the
+    rescan costs time linear in the bytes it covers: a flood of sync markers with
+    65,546-byte lengths every 10 bytes is not quadratic in the packet length.
     """
-    for q in range(lo, min(hi, n)):
+    top = min(hi, n)
+    if top <= lo:
+        return -1
+    # Candidates starting before hi end by hi + 65,546; the prefix grows as they need it.
+    prefix = np.empty(min(n, top + 65546) - lo + 1, dtype=np.int64)
+    prefix[0] = 0
+    filled = lo
+    for q in range(lo, top):
         if buf[q] != _S0:
             continue
         t = packet_total(buf, q, n)
@@ -172,7 +184,10 @@ def find_valid_packet(buf: np.ndarray, lo: int, hi: int, n: int, tables: np.ndar
             if not final:
                 return UNDECIDED
             continue
-        crc = crc16_kernel(buf, q + 4, q + t - 2, tables)
+        if q + t > filled:
+            crc16_prefix_kernel(buf, lo, filled, q + t, tables, prefix)
+            filled = q + t
+        crc = crc16_span(prefix, lo, q + 4, q + t - 2, powers)
         stored = (np.int64(buf[q + t - 2]) << 8) | np.int64(buf[q + t - 1])
         if crc == stored:
             return q

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flightlog._crc import CRC16_TABLES, crc16_many_kernel
+from flightlog._crc import CRC16_POWERS, CRC16_TABLES, crc16_many_kernel
 from flightlog._framing import (
     KIND_PACKET,
     KIND_SKIP,
@@ -339,7 +339,8 @@ class StreamReader:
                 s0, l0, kind = int(rs[j]), int(rl[j]), int(rk[j])
                 if kind == KIND_SKIP:
                     continue
-                q = find_valid_packet(buf, s0 + 1, s0 + l0, fill, CRC16_TABLES, final)
+                q = find_valid_packet(buf, s0 + 1, s0 + l0, fill, CRC16_TABLES, CRC16_POWERS,
+                                      final)
                 if q == UNDECIDED:  # wait for the bytes after the chunk's end
                     deferred, cut = s0, int(j)
                     break

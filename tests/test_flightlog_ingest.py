@@ -240,3 +240,41 @@ def test_sync_rich_garbage(tmp_path_factory, parts, segment_bytes):
     tables, reader = read(tmp)
     assert len(delivered(tables)) == len(frame_greedy(data)) - sum(
         a.kind == "duplicate" for a in reader.anomalies)
+
+
+@given(st.lists(st.sampled_from([SYNC, b"\x09\x01", b"\xc0\x00", b"\x00\x0b", b"\xff\xff",
+                                 b"\x00", b"\x08\x01"]), max_size=300), st.data())
+def test_rescan_finds_the_first_valid_packet_as_the_slow_twin(parts, draw):
+    # find_valid_packet (prefix CRCs) against naive.valid_packet_at tried at every offset.
+    from naive import valid_packet_at
+
+    from flightlog._crc import CRC16_POWERS, CRC16_TABLES
+    from flightlog._framing import find_valid_packet
+
+    items = draw.draw(st.lists(sar_payloads(), max_size=2))
+    written = packetize_all([(a, p, 0, 0, 0) for a, p in items])
+    data = b"".join(parts) + b"".join(w.packets[0] for w in written) + b"".join(parts[:5])
+    lo = draw.draw(st.integers(0, len(data)))
+    hi = draw.draw(st.integers(lo, len(data)))
+    want = next((q for q in range(lo, hi) if valid_packet_at(data, q)), -1)
+    buf = np.frombuffer(data, np.uint8)
+    assert find_valid_packet(buf, lo, hi, len(data), CRC16_TABLES, CRC16_POWERS) == want
+
+
+def test_sync_marker_flood_keeps_the_packet_behind_it(tmp_path):
+    # Issue 26: a flood of 65,546-byte candidates every 10 bytes (none valid), then real
+    # packets: every one is delivered and every flood byte is in an anomaly.
+    from flightlog.payloads import encode_timesync
+
+    written = packetize_all([(0x10F, encode_timesync(k, 1000 + k), k, 0, 0)
+                             for k in range(3)])
+    flood = bytes.fromhex("1ACFFC1D0901C000FFFF") * 30_000
+    data = flood + b"".join(w.packets[0] for w in written)
+    write_bytes(tmp_path, data, 1 << 20)
+    tables, reader = read(tmp_path, chunk_bytes=4096)
+    assert len(delivered(tables)) == 3
+    covered = np.zeros(len(flood), bool)
+    for a in reader.anomalies:
+        o = stream_offset(a, 1 << 20)
+        covered[o : o + a.length] = True
+    assert covered.all()
