@@ -136,7 +136,8 @@ def crc16_span(prefix: np.ndarray, lo: int, a: int, b: int, powers: np.ndarray) 
     known, so that checking every byte offset of a region as a packet start costs time
     linear in the region, not in region times packet length.
     """
-    return crc16_shift(0xFFFF ^ np.int64(prefix[a - lo]), b - a, powers) ^ np.int64(prefix[b - lo])
+    sa = int(prefix[a - lo])
+    return int(crc16_shift(0xFFFF ^ sa, b - a, powers)) ^ int(prefix[b - lo])
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
