@@ -402,11 +402,11 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
             with step(log, "SAR focusing"):
                 res = _focus_gslc(dump, out, config, desc, al, l0_path, dem, inputs,
                                   executor, state)
-            entry = state.record("gslc", gslc_key, [res["gslc"]], res)
+            entry = state.record("gslc", gslc_key, [res["gslc"]] if "gslc" in res else [], res)
         else:
             log.info("SAR focusing: %s up to date, reused", entry["summary"]["gslc"])
         summary.update(entry["summary"])
-        if config.pol.enabled:
+        if config.pol.enabled and "gslc" in summary:
             pol_key = step_key("polarimetry", gslc_key, config.pol.model_dump(mode="json"),
                                config.max_memory_mb)
             entry = state.done("polarimetry", pol_key)
@@ -419,6 +419,17 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                 log.info("polarimetric products: up to date, reused")
             summary["polarimetry"] = entry["summary"]
     return summary
+
+
+def _unfocusable(l0: h5py.File, band_id: int, pol: str) -> str | None:
+    """Why a channel of L0 cannot be focused, or None when it can."""
+    g = l0[f"band{band_id}/{pol}"]
+    usable = int(np.sum(g["valid"][()] & g["present"][()]))
+    if usable < 2:
+        return f"{usable} pulse(s) with valid time and navigation; focusing needs two"
+    if g["echo"].shape[1] == 0:
+        return "every echo of the channel was lost"
+    return None
 
 
 def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
@@ -435,6 +446,16 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
             raise ConfigError(f"sar.bands / sar.polarisations: the dump {dump} has no echo of "
                               f"the requested ones (bands {config.sar.bands}, polarisations "
                               f"{config.sar.polarisations})")
+        # a channel with fewer than two timed, navigated pulses, or whose every echo was
+        # lost, cannot be focused: an anomaly of the flight, the other channels go on
+        unfocused = {f"band{b}/{p}": why for b, p in chans
+                     if (why := _unfocusable(l0, b, p)) is not None}
+        summary["unfocused_channels"] = unfocused
+        for key, why in unfocused.items():
+            log.warning("SAR %s: not focused (%s)", key, why)
+        chans = [(b, p) for b, p in chans if f"band{b}/{p}" not in unfocused]
+        if not chans:
+            return summary
         config = config.fitted(echo_samples=max(l0[f"band{b}/{p}/echo"].shape[1]
                                                 for b, p in chans))
         cfg = config.sar

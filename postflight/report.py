@@ -48,6 +48,8 @@ def anomalies(summary: dict[str, Any]) -> list[str]:
         if v.get("invalid_footprints"):
             out.append(f"spectrometer {key}: {v['invalid_footprints']} of {v['frames']} frames "
                        "without a valid footprint")
+    for key, why in (summary.get("unfocused_channels") or {}).items():
+        out.append(f"SAR {key}: not focused ({why})")
     for key, ch in (summary.get("channels") or {}).items():
         if ch.get("missing_pulses"):
             out.append(f"SAR {key}: {ch['missing_pulses']} pulses missing from the stream")

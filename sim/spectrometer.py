@@ -203,7 +203,10 @@ def spectrometer_items(sim: SpectrometerSim, t0: float, t1: float, frame_rate_hz
             tr["frame_counter"] = np.full(sim.n_spatial, i)
             tr["dark"] = np.full(sim.n_spatial, dark)
             rows.append(tr)
-        truth[b["name"]] = {k: np.stack([r[k] for r in rows]) for k in rows[0]} if rows else {}
+        if not rows:  # a flight shorter than one frame period: the band recorded nothing
+            truth[b["name"]] = {}
+            continue
+        truth[b["name"]] = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
         model = sim.models[b["name"]]
         lay = model.layers
         tb = truth[b["name"]]
