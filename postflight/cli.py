@@ -335,8 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=float, default=1.0, metavar="S",
                    help="seconds between summary updates (default 1)")
     p.add_argument("--idle-timeout", type=float, default=10.0, metavar="S",
-                   help="file: stop after this long without growth; tcp: give up "
-                   "connecting after this long (default 10)")
+                   help="stop after this long without new bytes (a growing file, a "
+                   "stalled TCP sender or FIFO writer, a FIFO no writer opens); tcp: also "
+                   "give up connecting after this long (default 10)")
     p.add_argument("--json", action="store_true", help="print the final summary as JSON")
     p.set_defaults(func=_cmd_ingest)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flightlog.align import SarChannel
@@ -437,3 +437,55 @@ def test_two_sync_pairs_before_a_reset_make_a_piece(before):
     pos = np.array([m.pieces[0].position_end, m.pieces[1].position_end])
     got, ok = m.to_gps(t, pos)
     assert ok.all() and np.allclose(got, gps0 + np.array([3.5, 6.5]), atol=1e-6)
+
+
+@settings(max_examples=8)
+@given(garbage=st.binary(max_size=2000), at=st.floats(0.0, 1.0), cut=st.floats(0.0, 1.0),
+       pieces=st.integers(1, 12), end=st.sampled_from(["close", "stall"]))
+def test_live_tcp_garbage_disconnect_or_stall_ends_bounded(garbage, at, cut, pieces, end):
+    """`ingest --follow` on a sender that mixes garbage in, hangs up mid-packet or stalls:
+    it ends within the idle timeout, exit 0 or 10, every intact packet counted."""
+    import contextlib
+    import io
+    import socket
+    import threading
+    import time
+
+    from naive import frame_greedy
+
+    from postflight.cli import main
+
+    clean = b"".join(_stream(12))
+    k = int(at * len(clean))
+    data = clean[:k] + garbage + clean[k:]
+    data = data[: max(1, int(cut * len(data)))]  # the sender stops here: maybe mid-packet
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    idle = 0.5
+
+    def send():
+        conn, _ = srv.accept()
+        for part in np.array_split(np.frombuffer(data, np.uint8), pieces):
+            conn.sendall(part.tobytes())
+            time.sleep(0.01)
+        if end == "stall":
+            time.sleep(3 * idle)
+        conn.close()
+
+    th = threading.Thread(target=send)
+    th.start()
+    out = io.StringIO()
+    t0 = time.monotonic()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        status = main(["ingest", "--follow", f"tcp://127.0.0.1:{port}", "--json",
+                       "--idle-timeout", str(idle)])
+    elapsed = time.monotonic() - t0
+    th.join()
+    srv.close()
+    assert status in (0, 10)
+    assert elapsed < 12 * 0.01 + idle + 2.0
+    summary = json.loads(out.getvalue())
+    dups = summary["duplicates"]
+    assert sum(summary["packets"].values()) + dups == len(frame_greedy(data))
