@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -57,15 +58,81 @@ def provenance(inputs: list[dict[str, Any]], config: dict[str, Any]) -> dict[str
     }
 
 
+#: errno values of an output that cannot grow: disk full, quota, file size limit.
+_NO_ROOM = {errno.ENOSPC: "No space left on device", errno.EDQUOT: "Disk quota exceeded",
+            errno.EFBIG: "File too large"}
+
+
+class OutputFull(OSError):
+    """A product could not be written: its disk is full (or a quota or size limit hit).
+
+    HDF5 reports a failed write as ``RuntimeError`` or ``OSError`` with the C errno only in
+    its message; this names the product and carries the errno. After one, the HDF5
+    objects of the failed file may not be freed safely: end the process soon
+    (``postflight`` exits with status 2 at once).
+    """
+
+
+def _no_room(exc: BaseException | None) -> int | None:
+    """The errno when ``exc``, or what it was raised from or during, is a full output."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _NO_ROOM:
+            return exc.errno
+        text = str(exc)
+        for code, message in _NO_ROOM.items():
+            if f"errno = {code}," in text or message in text:  # HDF5's error stack
+                return code
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+#: Free bytes under which a failed write is taken for a full disk (the failed file, not
+#: yet removed, still holds its space when this is checked).
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < NEARLY_FULL_BYTES
+
+
+@contextlib.contextmanager
+def writing(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Raise :class:`OutputFull` naming ``path`` when writing it fails for lack of room."""
+    try:
+        yield
+    except OutputFull:
+        raise
+    except Exception as exc:
+        code = _no_room(exc)
+        if code is None and isinstance(exc, (OSError, RuntimeError)) and _nearly_full(
+                Path(path).parent):
+            # netCDF-C reports a full disk as "NetCDF: HDF error" or EACCES, no errno
+            code = errno.ENOSPC
+        if code is None:
+            raise
+        raise OutputFull(code, f"{_NO_ROOM[code]} while writing; nothing of it is kept",
+                         str(path)) from exc
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it to ``path`` only on success."""
+    """Yield a temporary path beside ``path``; rename it to ``path`` only on success.
+
+    A write that fails for lack of room raises :class:`OutputFull` naming ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        yield tmp
-        os.replace(tmp, path)
+        with writing(path):
+            yield tmp
+            os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()

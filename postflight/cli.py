@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,14 +32,32 @@ _EPILOG = """exit status:
 log = logging.getLogger("postflight")
 
 
+def _unusable(command: str, exc: BaseException) -> int:
+    """Print why the input or output is unusable; the exit status 2.
+
+    A full output disk ends the process here and now (``os._exit``): HDF5 objects of a
+    file whose writing or closing failed can crash the interpreter when they are freed.
+    Every product is already removed or left whole by then, and the run lock released.
+    """
+    from flightlog.provenance import _no_room
+
+    print(f"postflight {command}: {exc}", file=sys.stderr)
+    log.debug("where it was raised", exc_info=exc)  # --verbose
+    if _no_room(exc) is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(EXIT_UNUSABLE)
+    return EXIT_UNUSABLE
+
+
 def _cmd_inspect(args: argparse.Namespace) -> int:
     from postflight.inspect_dump import UnusableDump, format_summary, inspect_dump
 
     try:
         report = inspect_dump(args.dump, chunk_bytes=args.chunk_mib << 20)
     except (UnusableDump, OSError) as exc:
-        print(f"postflight inspect: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return _unusable("inspect", exc)
     if args.json:
         json.dump(report, sys.stdout, indent=None if args.compact else 2)
         sys.stdout.write("\n")
@@ -54,8 +73,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         summary = follow(args.follow, args.stream, args.out, every_s=args.every,
                          idle_timeout_s=args.idle_timeout)
     except OSError as exc:  # SourceError, or the output folder
-        print(f"postflight ingest: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return _unusable("ingest", exc)
     if args.json:
         json.dump(summary, sys.stdout, default=str)
         sys.stdout.write("\n")
@@ -79,8 +97,7 @@ def _cmd_align(args: argparse.Namespace) -> int:
                    chunk_bytes=args.chunk_mib << 20, max_nav_gap_s=args.max_nav_gap)
         path = write_aligned(al, Path(args.out) / "aligned.h5")
     except (DescriptorError, AlignmentError, OSError) as exc:
-        print(f"postflight align: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return _unusable("align", exc)
     print(format_alignment(al.report()))
     print(f"written: {path}")
     return EXIT_ANOMALIES if al.has_anomalies else EXIT_OK
@@ -152,8 +169,7 @@ def _run_configured(command: str, args: argparse.Namespace, job: Any,
         cfg = load_config(args.config, sets)
         return EXIT_OK, job(cfg)
     except caught as exc:
-        print(f"postflight {command}: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE, None
+        return _unusable(command, exc), None
 
 
 def _process(command: str, args: argparse.Namespace, dump: Any,
@@ -454,7 +470,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("postflight: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
-    except Exception:  # noqa: BLE001 - the documented exit status for bugs
+    except Exception as exc:  # noqa: BLE001 - the documented exit status for bugs
+        from flightlog.provenance import _no_room
+
+        if _no_room(exc) is not None:  # a full disk met outside a product writer
+            return _unusable(args.command, exc)
         log.exception("internal error")
         return EXIT_INTERNAL
 

@@ -26,7 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from flightlog.align import align
 from flightlog.descriptor import FlightDescriptor, load_descriptor
 from flightlog.geolocate import Dem
-from flightlog.provenance import atomic_output, describe_inputs, provenance, sha256_file
+from flightlog.provenance import (
+    atomic_output,
+    describe_inputs,
+    provenance,
+    sha256_file,
+    writing,
+)
 from ghgsif.config import GhgsifConfig
 from postflight.runlog import json_log, progress, step
 from postflight.runstate import RunState, step_key
@@ -475,7 +481,7 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
         tiles = grid_tiles(grid, cfg.tile_px)
         azimuth = ("fast factorised backprojection" if cfg.algorithm == "ffbp" else
                    "exact time-domain backprojection") + ", moving antenna during two-way travel"
-        with GslcWriter(path, grid, ident) as gw, progress(
+        with writing(path), GslcWriter(path, grid, ident) as gw, progress(
                 len(tiles) * len(chans), "focusing", "tile") as bar:
             for band_id in sorted({b for b, _ in chans}):
                 pols = [p for b, p in chans if b == band_id]
@@ -485,7 +491,7 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                 for pol in pols:
                     scratch = state.scratch()
                     try:
-                        with h5py.File(scratch / "rc.h5", "w") as f:
+                        with writing(scratch / "rc.h5"), h5py.File(scratch / "rc.h5", "w") as f:
                             _, kind = compress_channel(l0, desc, band_id, pol, cfg, f)
                         geo = channel_geometry(l0, desc, band_id, pol, cfg.antenna_pattern)
                         focused = 0

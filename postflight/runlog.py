@@ -34,7 +34,13 @@ class JsonLinesHandler(logging.Handler):
         self.fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Write ``record`` as one line of JSON and flush it."""
+        """Write ``record`` as one line of JSON and flush it.
+
+        A log that cannot be written (its disk full) is given up with one warning on
+        stderr: the run goes on, and what breaks its products is reported by them.
+        """
+        if self.fh.closed:
+            return
         try:
             entry: dict[str, Any] = {
                 "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
@@ -46,12 +52,23 @@ class JsonLinesHandler(logging.Handler):
                 entry["exception"] = logging.Formatter().formatException(record.exc_info)
             self.fh.write(json.dumps(entry, default=str) + "\n")
             self.fh.flush()
+        except OSError as exc:
+            self._give_up(exc)
         except Exception:  # noqa: BLE001 - logging must never raise
             self.handleError(record)
 
+    def _give_up(self, exc: OSError) -> None:
+        print(f"postflight: the run log {self.path} cannot be written ({exc}); "
+              "it stops here", file=sys.stderr)
+        with contextlib.suppress(OSError):
+            self.fh.close()
+
     def close(self) -> None:
         """Close the file."""
-        self.fh.close()
+        try:
+            self.fh.close()
+        except OSError as exc:
+            self._give_up(exc)
         super().close()
 
 

@@ -70,6 +70,7 @@ class GslcWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
         self.grid = grid
+        self._open: dict[tuple[int, str], h5py.Dataset] = {}
         self.h5 = h5py.File(self.tmp, "w")
         ident = self.h5.require_group(f"{ROOT}/identification")
         for k, v in identification.items():
@@ -108,7 +109,13 @@ class GslcWriter:
     def write_tile(self, index: int, pol: str, rows: slice, cols: slice,
                    tile: np.ndarray) -> None:
         """Store a focused tile of one band and polarisation."""
-        self.h5[f"{GRIDS}/{frequency_name(index)}/{pol}"][rows, cols] = tile
+        key = (index, pol)
+        ds = self._open.get(key)
+        if ds is None:  # held open: a dataset freed per tile flushes in its finaliser,
+            # where HDF5 write errors (a full disk) are printed and ignored
+            ds = self._open[key] = self.h5[f"{GRIDS}/{frequency_name(index)}/{pol}"]
+        ds[rows, cols] = tile
+        ds.id.flush()  # write the tile's chunks now, so that a failed write raises here
 
     def processing(self, algorithms: dict[str, Any], parameters: dict[str, Any],
                    inputs: list[dict[str, Any]], provenance: dict[str, str]) -> None:
@@ -125,11 +132,14 @@ class GslcWriter:
 
     def close(self, ok: bool = True) -> None:
         """Close; rename into place when ``ok``, else delete the temporary file."""
-        self.h5.close()
-        if ok:
-            os.replace(self.tmp, self.path)
-        elif self.tmp.exists():
-            self.tmp.unlink()
+        self._open.clear()
+        try:
+            self.h5.close()
+            if ok:
+                os.replace(self.tmp, self.path)
+        finally:
+            if self.tmp.exists():  # not renamed: failed, or closing failed (disk full)
+                self.tmp.unlink()
 
     def __enter__(self) -> GslcWriter:
         return self

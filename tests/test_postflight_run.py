@@ -14,6 +14,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from test_faults_pipeline import check_products
 
 from postflight.cli import main
 from postflight.process import load_config, process_dump
@@ -212,3 +213,71 @@ def test_a_silent_instrument_is_an_anomaly_and_the_other_is_processed(tmp_path, 
     has_gslc = any(n.endswith("_GSLC.h5") for n in names)
     has_l2 = any(n.endswith("_GHGSIF_L2.nc") for n in names)
     assert (has_gslc, has_l2) == ((False, True) if silent == "sar" else (True, False))
+
+
+_LIMITED = """import resource, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))  # Python ignores SIGXFSZ: EFBIG
+from postflight.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_output_that_cannot_grow_exits_2_naming_it_then_resume_completes(reference, demo_dump,
+                                                                         tmp_path):
+    """A write that fails for lack of room (here a 1 MiB file size limit, as a full disk
+    fails it) ends in exit 2 naming the product, nothing partial, no lock: it ended in a
+    segfault (issue 26). The run then resumes to the uninterrupted run's products."""
+    env = {**os.environ, "POSTFLIGHT_PROGRESS": "0"}
+    out = tmp_path / "out"
+    args = ["process", str(demo_dump), str(out), *sum((["--set", s] for s in FAST), [])]
+    r = subprocess.run([sys.executable, "-c", _LIMITED, str(1 << 20), *args], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr[-3000:]
+    assert "File too large while writing" in r.stderr and "l0.h5" in r.stderr
+    assert not list(out.rglob("*.part")) and not (out / ".postflight.lock").exists()
+    done = subprocess.run(_cli(*args), env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert_same_products(out, reference[0])
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A 64 MiB tmpfs (root only: skipped elsewhere)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m",
+                                            "tmpfs", str(mnt)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_disk_full_in_each_later_step_exits_2_and_loses_nothing(reference, demo_dump,
+                                                                small_disk):
+    """Fill the disk, then redo one step at a time (polarimetry, spectrometer, report):
+    exit 2 naming the file, the earlier products intact; with room again, exit 0."""
+    env = {**os.environ, "POSTFLIGHT_PROGRESS": "0"}
+    out = small_disk / "out"
+    base = ["process", str(demo_dump), str(out), *sum((["--set", s] for s in FAST), [])]
+    assert subprocess.run(_cli(*base), env=env, capture_output=True).returncode == 0
+    ballast = small_disk / "ballast"
+    for change in ("pol.looks=[2,2]", "ghgsif.xgas_every=3"):
+        before = {p.name: p.read_bytes() for p in _products(out)}
+        st = os.statvfs(small_disk)
+        with open(ballast, "wb") as fh:  # leave 16 KiB
+            fh.truncate(0)
+            os.posix_fallocate(fh.fileno(), 0, st.f_bavail * st.f_frsize - (16 << 10))
+        r = subprocess.run(_cli(*base, "--set", change), env=env, capture_output=True,
+                           text=True)
+        assert r.returncode == 2, r.stderr[-3000:]
+        assert "No space left on device" in r.stderr and str(out) in r.stderr
+        assert not list(out.rglob("*.part")) and not (out / ".postflight.lock").exists()
+        after = {p.name: p.read_bytes() for p in _products(out)}
+        assert after == {k: v for k, v in before.items() if k in after}  # none damaged
+        ballast.unlink()
+        done = subprocess.run(_cli(*base, "--set", change), env=env, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        check_products(out)
