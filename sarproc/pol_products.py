@@ -50,6 +50,11 @@ from sarproc.polarimetry import (
 )
 from sarproc.radiometry import effective_area
 
+#: Longest side, in multilooked pixels, of the quicklooks and of the NESZ median's sample:
+#: a larger grid is sampled every d-th pixel, so their memory does not grow with the grid
+#: (a 2048 x 2048 quicklook: about 100 MB of accumulators).
+QUICKLOOK_MAX_SIDE = 2048
+
 _TERMS = {"HHHH": (0, 0), "HVHV": (1, 1), "VVVV": (2, 2), "HHHV": (0, 1), "HHVV": (0, 2),
           "HVVV": (1, 2)}
 
@@ -174,9 +179,14 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
              "netcdf": out_stem.with_name(out_stem.name + "_polsar.nc")}
     specs = _layer_specs()
     crs = CRS.from_epsg(epsg)
-    quick = {"pauli": np.zeros((ny, nx, 3), np.float32),
-             "hh_hv_vv": np.zeros((ny, nx, 3), np.float32)}
-    nesz_all = np.full((ny, nx), np.nan, np.float32)
+    # the whole-image accumulators (quicklooks, the NESZ median) take every d-th
+    # multilooked pixel, so that their memory is bounded whatever the grid: d = 1 up to
+    # QUICKLOOK_MAX_SIDE pixels a side
+    d = max(1, -(-max(ny, nx) // QUICKLOOK_MAX_SIDE))
+    qy, qx = -(-ny // d), -(-nx // d)
+    quick = {"pauli": np.zeros((qy, qx, 3), np.float32),
+             "hh_hv_vv": np.zeros((qy, qx, 3), np.float32)}
+    nesz_all = np.full((qy, qx), np.nan, np.float32)
     with atomic_output(paths["gcov"]) as tmp_g, h5py.File(tmp_g, "w") as h5, \
             atomic_output(paths["netcdf"]) as tmp_n, \
             netCDF4.Dataset(tmp_n, "w", format="NETCDF4") as nc, h5py.File(gslc, "r") as f:
@@ -222,7 +232,8 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
             scale = scale * 10 ** (-absolute_db / 10)
             c3s = c3 * scale[..., None, None]
             nesz = noise * scale  # noise-equivalent sigma0
-            nesz_all[m0:m1] = nesz
+            on = np.arange(m0 + (-m0) % d, m1, d)  # rows of the block on the lattice
+            nesz_all[on // d] = nesz[on - m0, ::d]
             for name, (a, b) in _TERMS.items():
                 v = c3s[..., a, b] if a != b else c3s[..., a, a].real
                 if name == "HVHV":
@@ -247,9 +258,10 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
                 nc_vars[name][m0:m1, :] = np.asarray(data, np.float32)
             # composites from the multilooked, filtered matrices (amplitudes: rms over the
             # looks)
-            quick["pauli"][m0:m1] = pauli_rgb_from_t3(coherency(c3))
-            quick["hh_hv_vv"][m0:m1] = np.sqrt(np.maximum(np.real(np.stack(
-                [c3[..., 0, 0], c3[..., 1, 1] / 2, c3[..., 2, 2]], axis=-1)), 0.0))
+            c3q = c3[on - m0, ::d]
+            quick["pauli"][on // d] = pauli_rgb_from_t3(coherency(c3q))
+            quick["hh_hv_vv"][on // d] = np.sqrt(np.maximum(np.real(np.stack(
+                [c3q[..., 0, 0], c3q[..., 1, 1] / 2, c3q[..., 2, 2]], axis=-1)), 0.0))
             if progress is not None:
                 progress(m1 - m0)
         grp.create_dataset("xCoordinates", data=xm)
@@ -273,7 +285,7 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
         amp = quick.pop(key)
         rgb = rgb8(amp[..., 0], amp[..., 1], amp[..., 2], cfg.percentiles)
         paths[key] = write_png(rgb, out_stem.with_name(f"{out_stem.name}_{key}.png"),
-                               spacing * lx, corners, title, crs.name)
+                               spacing * lx * d, corners, title, crs.name)
     return paths
 
 

@@ -143,3 +143,26 @@ def test_blockwise_products_equal_the_whole_image(demo_dump, products, tmp_path)
         for k in ("HHHH", "HHVV"):
             g = "science/LSAR/GCOV/grids/frequencyA/" + k
             np.testing.assert_allclose(b[g][()][signal], a[g][()][signal], rtol=1e-6)
+
+
+def test_quicklooks_of_a_large_grid_are_sampled_with_bounded_memory(demo_dump, products,
+                                                                    tmp_path, monkeypatch):
+    """Past QUICKLOOK_MAX_SIDE multilooked pixels a side, the quicklooks take every d-th
+    pixel (their memory does not grow with the grid: issue 26, a 1e9 m grid grew to
+    11 GB); the science layers are the same."""
+    import sarproc.pol_products as pp
+
+    with h5py.File(products["polarimetry"]["band0/gcov"]) as f:
+        ny, nx = f["/science/LSAR/GCOV/grids/frequencyA/HHHH"].shape
+    side = max(ny, nx) // 3
+    monkeypatch.setattr(pp, "QUICKLOOK_MAX_SIDE", side)
+    d = -(-max(ny, nx) // side)
+    cfg = load_config(None, ["sar.grid.spacing_m=2", "pol.looks=[2, 2]"])
+    small = process_sar(demo_dump, tmp_path, cfg)
+    with Image.open(small["polarimetry"]["band0/pauli"]) as im:
+        assert im.size == (-(-nx // d), -(-ny // d) + 56)
+        assert np.asarray(im)[28:-28].std() > 10
+    with h5py.File(products["polarimetry"]["band0/gcov"]) as a, \
+            h5py.File(small["polarimetry"]["band0/gcov"]) as b:
+        g = "science/LSAR/GCOV/grids/frequencyA/HHHH"
+        np.testing.assert_array_equal(b[g][()], a[g][()])
