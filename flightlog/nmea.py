@@ -10,6 +10,7 @@ fails or whose field count is wrong is reported with file and line number and sk
 
 from __future__ import annotations
 
+from collections import Counter
 import os
 import re
 from datetime import datetime, timedelta, timezone
@@ -101,6 +102,12 @@ def _check(line: str) -> tuple[list[str], str]:
     return fields, ""
 
 
+#: GGA fix qualities that are a measured position (NMEA 0183: 1 GPS, 2 DGPS, 3 PPS,
+#: 4 RTK fixed, 5 RTK float, 6 estimated / dead reckoning; 0 invalid, 7 manual input and
+#: 8 simulation are not).
+_FIX_QUALITIES = frozenset("123456")
+#: One sentence: '$', printable ASCII but '$' and '*', '*', two hex digits.
+_SENTENCE = re.compile(r"\$[\x20-\x23\x25-\x29\x2b-\x7e]*\*[0-9A-Fa-f]{2}")
 _FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
 _TIME = re.compile(r"(\d{2})(\d{2})(\d{2}(?:\.\d*)?)")
 _LAT = re.compile(r"(\d{2})(\d{2}(?:\.\d*)?)")
@@ -189,8 +196,10 @@ def _parse(kind: str, fields: list[str]) -> dict[str, Any]:
             out["cog"] = cog
         return out
     quality = fields[6].strip()
-    if quality in ("", "0"):
-        raise ValueError(f"fix quality {quality or 'empty'!r}: no fix")
+    if quality not in _FIX_QUALITIES:
+        why = {"": "empty", "0": "invalid", "7": "manual input", "8": "simulation mode"}.get(
+            quality, "not a defined quality")
+        raise ValueError(f"fix quality {quality!r} ({why}): no fix")
     lat = _angle(fields[2], fields[3], True)
     lon = _angle(fields[4], fields[5], False)
     alt = _need(_num(fields, 9, "altitude"), "altitude")
@@ -237,30 +246,43 @@ def read_nmea(path: str | os.PathLike[str], max_gap_s: float | None = None) -> T
             line = raw.decode("ascii", errors="replace").strip()
             if not line:
                 continue
-            fields, why = _check(line)
-            if not why and fields:
-                kind = fields[0][-3:]
-                try:
-                    sod = -1.0 if kind == "HDT" else _utc_seconds(fields[1])
-                    seq.append((number, kind, sod, _parse(kind, fields)))
-                    continue
-                except (ValueError, IndexError) as exc:
-                    why = f"{kind}: {exc}"
-            if why:
-                bad.append({"file": str(path), "record": number, "reason": why})
+            # a sentence may follow binary bytes on the same line (a receiver that mixes
+            # its binary protocol in) or a stray '$': each one found is read
+            for text in [m.group(0) for m in _SENTENCE.finditer(line)] or [line]:
+                fields, why = _check(text)
+                if not why and fields:
+                    kind = fields[0][-3:]
+                    try:
+                        sod = -1.0 if kind == "HDT" else _utc_seconds(fields[1])
+                        seq.append((number, kind, sod, _parse(kind, fields)))
+                        continue
+                    except (ValueError, IndexError) as exc:
+                        why = f"{kind}: {exc}"
+                if why:
+                    bad.append({"file": str(path), "record": number, "reason": why})
     rmc_days = [(i, sod, v["day"]) for i, (_, k, sod, v) in enumerate(seq) if k == "RMC"]
     epochs: dict[tuple[datetime, float], dict[str, Any]] = {}
     current: tuple[datetime, float] | None = None
+    latest: tuple[datetime, float] | None = None
     for i, (number, kind, sod, values) in enumerate(seq):
         if kind == "HDT":
             if current is not None:
                 epochs[current]["heading"] = values["heading"]
             continue
         day = values["day"] if kind == "RMC" else _day_for(i, sod, rmc_days)
-        if day is None:
+        current = None if day is None else (day, sod)
+        if current is None:
             bad.append({"file": str(path), "record": number, "reason": f"{kind}: no date"})
             continue
-        current = (day, sod)
+        if latest is not None and current < latest:
+            # a capture that goes back in time (two sessions joined, a replay) would mix
+            # two positions into one epoch: what comes after the latest time only is kept
+            bad.append({"file": str(path), "record": number, "reason": (
+                f"{kind}: time {current[0]:%Y-%m-%d} {current[1]:.3f} s of day before "
+                f"{latest[0]:%Y-%m-%d} {latest[1]:.3f} s read earlier: out of order")})
+            current = None
+            continue
+        latest = current
         epochs.setdefault(current, {}).update({k: v for k, v in values.items() if k != "day"})
     return _trajectory(path, epochs, bad, max_gap_s)
 
@@ -279,12 +301,21 @@ def _day_for(i: int, sod: float, rmc_days: list[tuple[int, float, datetime]]
     return day
 
 
+def _why_rejected(bad: list[dict[str, Any]], most: int = 3) -> str:
+    """The commonest reasons sentences were rejected, for an error message."""
+    if not bad:
+        return ""
+    counts = Counter(b["reason"] for b in bad)
+    top = "; ".join(f"{n} x {why}" for why, n in counts.most_common(most))
+    return f"; {len(bad)} sentence(s) rejected, most for: {top}"
+
+
 def _trajectory(path: Path, epochs: dict[tuple[datetime, float], dict[str, Any]],
                 bad: list[dict[str, Any]], max_gap_s: float | None) -> Trajectory:
     keys = [k for k in sorted(epochs) if "lat" in epochs[k]]
     if len(keys) < 2:
         raise ValueError(f"{path}: fewer than two epochs with a position (GGA) and a date "
-                         "(RMC)")
+                         f"(RMC){_why_rejected(bad)}")
     # GPS time of each UTC midnight plus the seconds of the day: a leap second, 23:59:60,
     # is the day's second 86400 and keeps its own epoch
     days = sorted({d for d, _ in keys})

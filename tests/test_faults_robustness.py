@@ -292,15 +292,19 @@ def test_nmea_dates_and_the_leap_second(tmp_path):
         read_nmea(_nmea(tmp_path, _epochs(date="050180")))      # a receiver's default date
     traj = read_nmea(_nmea(tmp_path, _epochs(date="220899")))
     assert abs(traj.gps_time[0] - float(utc_to_gps("1999-08-22T12:00:00"))) < 1e-6
-    leap = ["GPGGA,235960.00,3500.00000,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,",
+    leap = ["GPGGA,235959.00,3459.99000,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,",
+            "GPRMC,235959.00,A,3459.99000,N,13900.00000,E,36.0,0.0,311216,,,A",
+            "GPGGA,235960.00,3500.00000,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,",
             "GPRMC,235960.00,A,3500.00000,N,13900.00000,E,36.0,0.0,311216,,,A",
             "GPGGA,000000.00,3500.01000,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,",
             "GPRMC,000000.00,A,3500.01000,N,13900.00000,E,36.0,0.0,010117,,,A",
-            "GPGGA,235959.00,3459.99000,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,",
-            "GPRMC,235959.00,A,3459.99000,N,13900.00000,E,36.0,0.0,311216,,,A"]
+            # a capture that goes back in time (gpsd's humminbird-M37 log joins two
+            # sessions): the sentence is refused, not merged into the earlier epoch
+            "GPGGA,235959.00,3459.99100,N,13900.00000,E,1,08,0.9,100.0,M,40.0,M,,"]
     traj = read_nmea(_nmea(tmp_path, leap))
     want = utc_to_gps(["2016-12-31T23:59:59", "2016-12-31T23:59:60", "2017-01-01T00:00:00"])
     assert np.allclose(traj.gps_time, want, atol=1e-6)
+    assert [b["record"] for b in traj.bad_records if "out of order" in b["reason"]] == [7]
 
 
 def test_novatel_ins_status_and_other_logs(tmp_path):
