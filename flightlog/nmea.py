@@ -10,9 +10,9 @@ fails or whose field count is wrong is reported with file and line number and sk
 
 from __future__ import annotations
 
-from collections import Counter
 import os
 import re
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
