@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from flightlog.timesys import gps_to_utc, utc_to_gps
-from flightlog.trajectory import Trajectory
+from flightlog.trajectory import Trajectory, time_ordered
 
 KNOT_MPS = 1852.0 / 3600.0
 #: Field counts (the sentence name included) accepted per sentence type.
@@ -263,27 +263,40 @@ def read_nmea(path: str | os.PathLike[str], max_gap_s: float | None = None) -> T
     rmc_days = [(i, sod, v["day"]) for i, (_, k, sod, v) in enumerate(seq) if k == "RMC"]
     epochs: dict[tuple[datetime, float], dict[str, Any]] = {}
     current: tuple[datetime, float] | None = None
-    latest: tuple[datetime, float] | None = None
+    # (line, kind, epoch, values) in arrival order; HDT takes the epoch before it
+    dated: list[tuple[int, str, tuple[datetime, float], dict[str, Any]]] = []
     for i, (number, kind, sod, values) in enumerate(seq):
         if kind == "HDT":
             if current is not None:
-                epochs[current]["heading"] = values["heading"]
+                dated.append((number, kind, current, values))
             continue
         day = values["day"] if kind == "RMC" else _day_for(i, sod, rmc_days)
         current = None if day is None else (day, sod)
         if current is None:
             bad.append({"file": str(path), "record": number, "reason": f"{kind}: no date"})
             continue
-        if latest is not None and current < latest:
-            # a capture that goes back in time (two sessions joined, a replay) would mix
-            # two positions into one epoch: what comes after the latest time only is kept
+        dated.append((number, kind, current, values))
+    # a capture that goes back in time (two sessions joined, a replay) would mix two
+    # positions into one epoch: the longest run in time order is kept (sentences of one
+    # epoch share its time), the rest refused
+    t = np.array([(d.toordinal() * 86401.0 + sod) for _, _, (d, sod), _ in dated])
+    out_of_order, far_off = time_ordered(t, np.ones(t.size, bool), strict=False)
+    last: tuple[datetime, float] | None = None
+    for j, (number, kind, key, values) in enumerate(dated):
+        if out_of_order[j] or far_off[j]:
             bad.append({"file": str(path), "record": number, "reason": (
-                f"{kind}: time {current[0]:%Y-%m-%d} {current[1]:.3f} s of day before "
-                f"{latest[0]:%Y-%m-%d} {latest[1]:.3f} s read earlier: out of order")})
-            current = None
+                f"{kind}: time {key[0]:%Y-%m-%d} {key[1]:.3f} s of day out of order with "
+                "the sentences around it" if out_of_order[j] else
+                f"{kind}: time more than an hour from the rest of the capture")})
+            last = None
             continue
-        latest = current
-        epochs.setdefault(current, {}).update({k: v for k, v in values.items() if k != "day"})
+        if kind == "HDT":
+            if last is not None:
+                epochs[last]["heading"] = values["heading"]
+            continue
+        last = key
+        epochs.setdefault(key, {}).update({k: v for k, v in values.items() if k != "day"})
+    bad.sort(key=lambda b: int(b["record"]))
     return _trajectory(path, epochs, bad, max_gap_s)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from flightlog.timesys import gps_from_week, gps_to_week
-from flightlog.trajectory import Trajectory
+from flightlog.trajectory import Trajectory, time_ordered
 
 HEADER_FIELDS = 10  # message name and 9 more
 #: INS solution statuses whose values are a navigation solution (NovAtel OEM7 manual,
@@ -132,6 +132,7 @@ def read_inspvaxa(path: str | os.PathLike[str], max_gap_s: float | None = None) 
     rows: list[list[float]] = []
     bad: list[dict[str, Any]] = []
     others: dict[str, int] = {}
+    numbers: list[int] = []  # line of each row
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             line = raw.decode("ascii", errors="replace").strip()
@@ -151,11 +152,17 @@ def read_inspvaxa(path: str | os.PathLike[str], max_gap_s: float | None = None) 
                 bad.append({"file": str(path), "record": number, "reason": why})
                 continue
             t = float(gps_from_week(int(vals[0]), vals[1]))
-            if rows and t <= rows[-1][0]:
-                bad.append({"file": str(path), "record": number,
-                            "reason": "time not after the previous record"})
-                continue
             rows.append([t] + vals[2:])
+            numbers.append(number)
+    if rows:  # one record whose time is ahead loses itself, not the records after it
+        t_all = np.array([r[0] for r in rows])
+        out_of_order, far_off = time_ordered(t_all, np.ones(t_all.size, bool))
+        for j in np.flatnonzero(out_of_order | far_off):
+            bad.append({"file": str(path), "record": numbers[j], "reason": (
+                "time out of order (not after the record before it, or ahead of those "
+                "after)" if out_of_order[j] else "time more than an hour from the rest")})
+        rows = [r for r, drop in zip(rows, out_of_order | far_off, strict=True) if not drop]
+        bad.sort(key=lambda b: int(b["record"]))
     if len(rows) < 2:
         raise ValueError(f"{path}: fewer than two good INSPVAXA records")
     ignored = ", ".join(f"{k} {v}" for k, v in sorted(others.items()))

@@ -107,39 +107,6 @@ def _gps_times(sow: np.ndarray, ok: np.ndarray, gps_week: int) -> np.ndarray:
     return gps
 
 
-def _longest_increasing(t: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Mask of the longest strictly increasing subsequence of ``t[ok]`` (patience sort).
-
-    A record whose time is ahead of (or behind) its neighbours is left out, and never
-    the many good records after it.
-    """
-    import bisect
-
-    idx = np.flatnonzero(ok)
-    keep = np.zeros(t.size, bool)
-    v = t[idx]
-    if v.size < 2 or np.all(np.diff(v) > 0):
-        keep[idx] = True
-        return keep
-    tails: list[float] = []
-    tail_at: list[int] = []
-    parent = np.full(v.size, -1, np.int64)
-    for i, x in enumerate(v.tolist()):
-        j = bisect.bisect_left(tails, x)
-        if j == len(tails):
-            tails.append(x)
-            tail_at.append(i)
-        else:
-            tails[j] = x
-            tail_at[j] = i
-        parent[i] = tail_at[j - 1] if j else -1
-    i = tail_at[-1]
-    while i >= 0:
-        keep[idx[i]] = True
-        i = int(parent[i])
-    return keep
-
-
 def read_sbet(path: str | os.PathLike[str], gps_week: int,
               max_gap_s: float = 0.05) -> Trajectory:
     """Read an SBET file into a :class:`~flightlog.trajectory.Trajectory`.
@@ -166,7 +133,7 @@ def read_sbet(path: str | os.PathLike[str], gps_week: int,
     ValueError
         If fewer than two good records remain.
     """
-    from flightlog.trajectory import Trajectory
+    from flightlog.trajectory import Trajectory, time_ordered
 
     path = Path(path)
     rec, torn = read_sbet_records(path)
@@ -177,18 +144,10 @@ def read_sbet(path: str | os.PathLike[str], gps_week: int,
                     "reason": f"torn last record: {torn} byte(s) of {SBET_RECORD_BYTES}"})
     reason = _bad_reason(rec)
     gps = _gps_times(rec["time"].astype(np.float64), reason == "", gps_week)
-    keep = _longest_increasing(gps, reason == "")
-    reason[(reason == "") & ~keep] = ("time out of order (not after the record before it, "
-                                      "or ahead of those after)")
-    # the longest run of kept records without a jump of more than an hour
-    idx = np.flatnonzero(keep)
-    if idx.size:
-        cuts = np.flatnonzero(np.diff(gps[idx]) > 3600.0) + 1
-        starts, ends = np.r_[0, cuts], np.r_[cuts, idx.size]
-        best = int(np.argmax(ends - starts))
-        for a, b in zip(starts, ends, strict=True):
-            if a != starts[best]:
-                reason[idx[a:b]] = "time more than an hour from the rest of the file"
+    out_of_order, far_off = time_ordered(gps, reason == "")
+    reason[out_of_order] = ("time out of order (not after the record before it, or ahead "
+                            "of those after)")
+    reason[far_off] = "time more than an hour from the rest of the file"
     for j in np.flatnonzero(reason != ""):
         bad.append({"file": str(path), "record": int(j), "offset": int(j) * 136,
                     "reason": str(reason[j])})

@@ -96,6 +96,60 @@ def rotate_kernel(quat: np.ndarray, vec: np.ndarray, out: np.ndarray) -> None:
         out[k, 2] = vz + qw * tz + (qx * ty - qy * tx)
 
 
+def time_ordered(t: np.ndarray, ok: np.ndarray, strict: bool = True,
+                 max_jump_s: float = 3600.0) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the usable records ``ok`` (in arrival order) are out of time order.
+
+    The records kept are the longest increasing subsequence of ``t[ok]`` (strictly, or
+    non-decreasing when ``strict`` is false: sentences of one epoch share its time), and
+    of it the longest run without a jump of more than ``max_jump_s``. So one record whose
+    time is ahead of (or behind) its neighbours loses itself, never the many good records
+    after it.
+
+    Returns
+    -------
+    out_of_order, far_off : numpy.ndarray
+        Masks of the usable records left out: not in the increasing subsequence, or in
+        it but separated from its longest run by a jump of more than ``max_jump_s``.
+    """
+    import bisect
+
+    idx = np.flatnonzero(ok)
+    keep = np.zeros(t.size, bool)
+    v = t[idx]
+    if v.size < 2 or np.all(np.diff(v) > 0 if strict else np.diff(v) >= 0):
+        keep[idx] = True
+    else:
+        find = bisect.bisect_left if strict else bisect.bisect_right
+        tails: list[float] = []
+        tail_at: list[int] = []
+        parent = np.full(v.size, -1, np.int64)
+        for i, x in enumerate(v.tolist()):  # patience sort
+            j = find(tails, x)
+            if j == len(tails):
+                tails.append(x)
+                tail_at.append(i)
+            else:
+                tails[j] = x
+                tail_at[j] = i
+            parent[i] = tail_at[j - 1] if j else -1
+        i = tail_at[-1]
+        while i >= 0:
+            keep[idx[i]] = True
+            i = int(parent[i])
+    out_of_order = ok & ~keep
+    far_off = np.zeros(t.size, bool)
+    kept = np.flatnonzero(keep)
+    if kept.size:
+        cuts = np.flatnonzero(np.diff(t[kept]) > max_jump_s) + 1
+        starts, ends = np.r_[0, cuts], np.r_[cuts, kept.size]
+        best = int(np.argmax(ends - starts))
+        for a, b in zip(starts, ends, strict=True):
+            if a != starts[best]:
+                far_off[kept[a:b]] = True
+    return out_of_order, far_off
+
+
 @dataclass
 class State:
     """Interpolated platform states.

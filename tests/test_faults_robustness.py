@@ -493,3 +493,42 @@ def test_live_tcp_garbage_disconnect_or_stall_ends_bounded(garbage, at, cut, pie
     summary = json.loads(out.getvalue())
     dups = summary["duplicates"]
     assert sum(summary["packets"].values()) + dups == len(frame_greedy(data))
+
+
+@pytest.mark.parametrize("where,ahead", [(50, 1800.0), (0, 7200.0), (99, -100.0)])
+def test_one_novatel_record_ahead_loses_only_itself(tmp_path, where, ahead):
+    """As for SBET (issue 26): one INSPVAXA record whose time is ahead rejected every
+    later record."""
+    from flightlog.novatel import format_inspvaxa, read_inspvaxa
+
+    t0 = 2381 * 604800.0 + 300000.0
+    times = t0 + np.arange(100) * 0.01
+    times[where] += ahead
+    lines = [format_inspvaxa(t, 35.0 + i * 1e-6, 139.0, 3000.0, 40.0,
+                             np.array([100.0, 0.0, 0.0]), 0.0, 0.0, 0.0, i)
+             for i, t in enumerate(times)]
+    path = tmp_path / "ins.asc"
+    path.write_text("\r\n".join(lines) + "\r\n")
+    traj = read_inspvaxa(path)
+    assert traj.gps_time.size == 99
+    assert [b["record"] for b in traj.bad_records] == [where + 1]  # lines count from 1
+
+
+def test_novatel_oem7_manual_example_line(tmp_path):
+    """The INSPVAXA example of NovAtel's OEM7 Commands and Logs Reference Manual (log
+    INSPVAX), CRC-32 as printed there: read to its printed values."""
+    from flightlog.novatel import _parse, novatel_crc32
+
+    line = ("#INSPVAXA,COM1,0,73.5,FINESTEERING,1695,309428.000,00000040,4e77,43562;"
+            "INS_SOLUTION_GOOD,INS_PSRSP,51.11637873403,-114.03825114994,1063.6093,-16.9000,"
+            "-0.0845,-0.0464,-0.0127,0.138023492,0.069459386,90.000923268,0.9428,0.6688,"
+            "1.4746,0.0430,0.0518,0.0521,0.944295466,0.944567084,1.000131845,3,0*e877c178")
+    assert novatel_crc32(line[1:line.rfind("*")].encode()) == 0xE877C178
+    vals, why = _parse(line)
+    assert why == ""
+    # week, sow, lat, lon, ellipsoidal height (MSL + undulation), N, E, D velocity, angles
+    assert vals == pytest.approx([1695, 309428.0, 51.11637873403, -114.03825114994,
+                                  1063.6093 - 16.9, -0.0845, -0.0464, 0.0127, 0.138023492,
+                                  0.069459386, 90.000923268], abs=1e-9)
+    bad = line.replace("INS_SOLUTION_GOOD", "INS_ALIGNING")
+    assert _parse(bad)[1] == "CRC-32 mismatch"  # the CRC covers the status
