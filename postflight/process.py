@@ -456,6 +456,16 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
         # lost, cannot be focused: an anomaly of the flight, the other channels go on
         unfocused = {f"band{b}/{p}": why for b, p in chans
                      if (why := _unfocusable(l0, b, p)) is not None}
+        # a channel the radar transmits and receives (ICD 3: H and V received at once)
+        # that left no echo in the stream at all
+        have = {f"band{b}/{p}" for b, p in chans}
+        for bd in desc.sar.bands:
+            for pol in sorted({t + r for t in desc.sar.tx_sequence for r in "HV"}):
+                key = f"band{bd.id}/{pol}"
+                if (key not in have and (config.sar.bands is None or bd.id in config.sar.bands)
+                        and (config.sar.polarisations is None
+                             or pol in config.sar.polarisations)):
+                    unfocused[key] = "no echo of the channel in the stream"
         summary["unfocused_channels"] = unfocused
         for key, why in unfocused.items():
             log.warning("SAR %s: not focused (%s)", key, why)

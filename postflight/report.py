@@ -204,9 +204,11 @@ def render_html(rep: dict[str, Any], out: Path) -> str:
     sar = rep.get("sar")
     if sar:
         grid = sar.get("grid") or {}
+        ny, nx = grid.get("shape") or ("?", "?")
+        bounds = ", ".join(f"{v:.1f}" for v in grid.get("bounds") or [])
         parts.append("<h2>SAR</h2>" + f"<p>GSLC {e(sar['gslc'])}; grid EPSG "
-                     f"{grid.get('epsg')}, {grid.get('ny')} x {grid.get('nx')} px at "
-                     f"{grid.get('spacing_m')} m, bounds {e(str(grid.get('bounds')))}</p>")
+                     f"{grid.get('epsg')}, {ny} x {nx} px at {grid.get('spacing_m')} m, "
+                     f"bounds [{e(bounds)}] m (x min, y min, x max, y max)</p>")
         parts.append(_table([[k, v["pulses"], v["valid_pulses"], v["missing_pulses"],
                               v["replica"]] for k, v in (sar.get("channels") or {}).items()],
                             ["channel", "pulses", "focused", "missing", "replica"]))

@@ -79,6 +79,8 @@ def test_reference_run_has_every_product_report_and_log(reference):
     assert rep["quicklooks"]
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(rep["quicklooks"])
+    ny, nx = summary["grid"]["shape"]
+    assert f"{ny} x {nx} px at {summary['grid']['spacing_m']} m" in html  # was "None x None"
     assert "src='http" not in html  # self-contained
     lines = [json.loads(x) for x in (out / "postflight.log.jsonl").read_text().splitlines()]
     ends = {x["step"] for x in lines if x.get("event") == "end"}
@@ -281,3 +283,23 @@ def test_disk_full_in_each_later_step_exits_2_and_loses_nothing(reference, demo_
                               text=True)
         assert done.returncode == 0, done.stderr[-2000:]
         check_products(out)
+
+
+def test_a_channel_that_cannot_be_focused_is_an_anomaly_and_the_others_are_made(tmp_path):
+    """Found by the fault-mix property test: sync loss and bit errors leave HV one timed
+    pulse and VH no echo; focusing raised ValueError (exit 1) for HV and said nothing of
+    VH. Now: exit 10, both named in the report, HH and VV focused."""
+    from sim import simulate
+
+    dump = simulate("demo", tmp_path / "dump", seed=387, duration_s=0.8,
+                    faults="reorder=0.02,sync_drop=0.2,ber=0.0001,truncate=1")
+    out = tmp_path / "out"
+    assert main(["process", str(dump), str(out), "--set", "sar.grid.spacing_m=4",
+                 "--set", "ghgsif.enabled=false"]) == 10
+    rep = json.loads((out / "report.json").read_text())
+    assert any(a.startswith("SAR band0/HV: not focused (1 pulse(s)") for a in rep["anomalies"])
+    assert "SAR band0/VH: not focused (no echo of the channel in the stream)" in rep["anomalies"]
+    summary = json.loads((out / "process_summary.json").read_text())
+    assert sorted(summary["channels"]) == ["band0/HH", "band0/VV"]
+    with h5py.File(summary["gslc"]) as f:
+        assert {"HH", "VV"} <= set(f["science/LSAR/GSLC/grids/frequencyA"])
