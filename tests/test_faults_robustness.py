@@ -532,3 +532,42 @@ def test_novatel_oem7_manual_example_line(tmp_path):
                                   0.069459386, 90.000923268], abs=1e-9)
     bad = line.replace("INS_SOLUTION_GOOD", "INS_ALIGNING")
     assert _parse(bad)[1] == "CRC-32 mismatch"  # the CRC covers the status
+
+
+def test_a_segmented_echo_longer_than_the_pulse_interval_is_left_out(tmp_path):
+    """An intact, segmented echo of 2,000,000 samples (10 pulse repetition intervals; the
+    audit's 120 MB echo asked L0 for 110 GiB) is skipped and counted in the channel's
+    ``echoes_too_long``; the other pulses are assembled as in a clean flight."""
+    import h5py
+
+    from flightlog.ingest import read_stream
+    from flightlog.packets import SequenceCounters, packetize
+    from flightlog.payloads import decode_echo_headers
+    from sarproc.l0 import build_l0
+    from sim import simulate
+
+    dump = simulate("demo", tmp_path / "dump", seed=2, duration_s=1.0)
+    tables, _ = read_stream(dump / "sar", "SAR_", "sar")
+    echo = tables[0x101]
+    hdr = decode_echo_headers(echo)
+    last = int(np.argmax(echo.records["coarse"].astype(np.float64) * 2**32
+                         + echo.records["fine"]))
+    h, r = hdr[last], echo.records[last]
+    counters = SequenceCounters()
+    counters.take(0x101, int(echo.records["sequence_count"][-1]) + 1)  # the stream's next
+    big = np.ones(2_000_000, np.complex64)  # int8 I, Q: a 4 MB payload, 62 segments
+    payload = encode_echo(int(h["pulse_counter"]) + 2, int(h["band_id"]), int(h["tx_pol"]),
+                          int(h["rx_pol"]), int(h["window_start_ticks"]), 0.0, big, 1)
+    fine = int(r["fine"]) + int(2 ** 32 / 500)  # two pulses of one channel later
+    pk = packetize(0x101, payload, int(r["coarse"]) + fine // 2**32, fine % 2**32, counters)
+    assert len(pk) > 1
+    last_seg = sorted((dump / "sar").glob("SAR_*.dat"))[-1]
+    with open(last_seg, "ab") as fh:
+        fh.write(b"".join(pk))
+    clean = build_l0(dump, tmp_path / "l0.h5")
+    pol = "HV"[int(h["tx_pol"])] + "HV"[int(h["rx_pol"])]
+    with h5py.File(clean) as f:
+        g = f[f"band{int(h['band_id'])}/{pol}"]
+        assert g.attrs["echoes_too_long"] == 1
+        assert g["echo"].shape[1] <= 200_000  # adc_sampling_rate_hz / prf_hz
+        assert g["present"][()].sum() >= g["present"].size - 1
