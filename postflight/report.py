@@ -188,8 +188,13 @@ def render_html(rep: dict[str, Any], out: Path) -> str:
     al = rep.get("alignment") or {}
     rows = []
     for name, clock in (al.get("clocks") or {}).items():
-        for i, p in enumerate(clock.get("pieces", [])):
-            rows.append([name, i, p["n_pairs"], p["drift_ppm"], p["residual_rms_s"] * 1e6,
+        pieces = clock.get("pieces", [])
+        fitted = [q for q in pieces if not q.get("rate_from_other_pieces")]
+        for i, p in enumerate(pieces):
+            drift: Any = p["drift_ppm"]
+            if p.get("rate_from_other_pieces"):  # too few pairs to fit a rate of its own
+                drift = f"{drift:.4g} ({'from the other pieces' if fitted else 'nominal'})"
+            rows.append([name, i, p["n_pairs"], drift, p["residual_rms_s"] * 1e6,
                          p["residual_max_s"] * 1e6, len(clock.get("rejected", []))])
     parts += ["<h2>Clock fits</h2>", _table(rows, ["stream", "piece", "pairs", "drift ppm",
                                                   "rms us", "max us", "rejected pairs"])]
