@@ -1,6 +1,7 @@
-"""The NMEA reader on real receivers' captures (gpsd's regression logs, tests/data/gpsd):
-positions against gpsd's own decoding of the same sentences, and invalid captures refused
-with the reason named (issue 17, item 4)."""
+"""Navigation readers on real files (issue 17, items 4 and 5): NMEA captures of real
+receivers (gpsd's regression logs, tests/data/gpsd) against gpsd's own decoding of the
+same sentences, invalid captures refused with the reason named; PDAL's SBET test files
+(tests/data/pdal) against PDAL's reader test."""
 
 from __future__ import annotations
 
@@ -69,3 +70,46 @@ def test_sentences_after_binary_bytes_on_a_line_are_read():
     lines = [x for x in raw.splitlines() if "$GNRMC" in x and not x.startswith("$")]
     assert lines, "the capture has sentences after binary bytes"
     assert all(_SENTENCE.search(x) for x in lines)
+
+
+PDAL = Path(__file__).parent / "data" / "pdal"
+
+
+def test_pdal_sbet_records_and_trajectory():
+    """PDAL's 2-points.sbet read to the values of PDAL's own reader test (raw fields to
+    their 16 printed digits; geodetic position to PDAL's 6 decimals of a degree)."""
+    from flightlog.sbet import read_sbet, read_sbet_records
+
+    rec, torn = read_sbet_records(PDAL / "2-points.sbet")
+    assert torn == 0 and rec.size == 2
+    np.testing.assert_allclose(
+        [rec["time"][0], rec["latitude"][0], rec["longitude"][0], rec["height"][0],
+         rec["vel_x"][0], rec["wander"][0], rec["rate_z"][0]],
+        [1.516310028360710e+05, 5.680211852972264e-01, -2.041654392303940e+00,
+         1.077152953296560e+02, -2.332420866600025e+00, -2.198414736922658e-02,
+         7.217812320996525e-02], rtol=1e-15)
+    traj = read_sbet(PDAL / "2-points.sbet", gps_week=1500)
+    lon, lat, h = _TO_LLH.transform(*traj.position.T)
+    # PDAL's degrees, checked there to 1e-4 degree (its first latitude, 32.545149, is
+    # 6.8e-5 degree from its own raw 0.5680211852972264 rad = 32.5452166 degree)
+    np.testing.assert_allclose(lat, [32.545149, 32.545216], atol=1e-4)
+    np.testing.assert_allclose(lat, np.degrees(rec["latitude"]), atol=1e-9)
+    np.testing.assert_allclose(lon, [-116.978180, -116.978180], atol=1e-4)
+    np.testing.assert_allclose(np.degrees(rec["heading"]), [174.567247, 174.587752],
+                               atol=1e-6)
+    np.testing.assert_allclose(np.degrees(rec["roll"]), [-1.611964, -1.612221], atol=1e-6)
+    np.testing.assert_allclose(h, [1.077152953296560e+02, 1.077151424357507e+02], atol=1e-6)
+    np.testing.assert_allclose(traj.gps_time - 1500 * 604800.0,
+                               [1.516310028360710e+05, 1.516310078318641e+05], atol=1e-9)
+
+
+def test_pdal_bad_sbet_is_refused_with_the_torn_record():
+    # 271 bytes: one record and 135 bytes of a second. PDAL throws; so do we, naming it.
+    from flightlog.sbet import read_sbet_records
+
+    rec, torn = read_sbet_records(PDAL / "badfile.sbet")
+    assert (rec.size, torn) == (1, 135)
+    from flightlog.sbet import read_sbet
+
+    with pytest.raises(ValueError, match="fewer than two good SBET records"):
+        read_sbet(PDAL / "badfile.sbet", gps_week=1500)
