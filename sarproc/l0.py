@@ -65,11 +65,11 @@ class L0Channel:
 MAX_COUNTER_GAP_S = 10.0
 
 
-def _signed_offsets(counter: np.ndarray) -> np.ndarray:
-    """Counters relative to their median, unwrapped modulo 2**32 into [-2**31, 2**31)."""
+def _signed_offsets(counter: np.ndarray) -> tuple[np.ndarray, int]:
+    """Counters relative to their median (unwrapped into [-2**31, 2**31)), and the median."""
     c = counter.astype(np.int64)
     ref = int(np.median(c)) if c.size else 0
-    return ((c - ref + (_WRAP >> 1)) % _WRAP) - (_WRAP >> 1)
+    return ((c - ref + (_WRAP >> 1)) % _WRAP) - (_WRAP >> 1), ref
 
 
 def _slots(ch: SarChannel, stride: int,
@@ -90,11 +90,11 @@ def _slots(ch: SarChannel, stride: int,
     n_rows : int
         Rows of the channel.
     c0 : int
-        Unwrapped counter (relative to the median) of row 0; ``ref`` + it is the counter.
+        Pulse counter of row 0 (modulo 2**32).
     left_out : int
         Pulses outside the kept run of counters.
     """
-    rel = _signed_offsets(ch.pulse_counter)
+    rel, ref = _signed_offsets(ch.pulse_counter)
     rows = np.full(rel.size, -1, np.int64)
     if rel.size == 0:
         return rows, np.zeros(0, np.int64), 0, 0, 0
@@ -111,32 +111,35 @@ def _slots(ch: SarChannel, stride: int,
     dup = sel[~keep]
     rows[dup] = -1
     sel = sel[keep]
-    return rows, sel, int(rows[sel[-1]]) + 1, c0, int(rel.size - (ends[best] - starts[best]))
+    return (rows, sel, int(rows[sel[-1]]) + 1, (ref + c0) % _WRAP,
+            int(rel.size - (ends[best] - starts[best])))
 
 
 def _channel_table(ch: SarChannel, stride: int,
                    max_gap: int) -> tuple[dict[str, np.ndarray], int, int]:
     rows_all, idx, n, c0, left_out = _slots(ch, stride, max_gap)
     rows = rows_all[idx]
-    ref = int(np.median(ch.pulse_counter.astype(np.int64))) if idx.size else 0
     present = np.zeros(n, bool)
     present[rows] = True
     slot = np.arange(n)
-    # slots without a pulse get times and states interpolated from their neighbours
-    gps = np.interp(slot, rows, ch.gps_time[idx]) if n else np.zeros(0)
+
+    def fill(values: np.ndarray) -> np.ndarray:
+        """Per-pulse ``values`` at every slot, interpolated where a pulse is missing."""
+        cols = values[idx].reshape(idx.size, -1)
+        out = np.stack([np.interp(slot, rows, cols[:, k]) if n else np.zeros(0)
+                        for k in range(cols.shape[1])], axis=1)
+        return out[:, 0] if values.ndim == 1 else out
+
     out: dict[str, np.ndarray] = {
-        "pulse_counter": (ref + c0) % _WRAP + slot * stride,
-        "gps_time": gps,
+        "pulse_counter": (c0 + slot * stride) % _WRAP,
+        "gps_time": fill(ch.gps_time),
         "present": present,
         "valid": np.zeros(n, bool),
         "window_start_ticks": np.zeros(n, np.int64),
         "rx_attenuation_db": np.zeros(n),
-        "position_ecef": np.stack([np.interp(slot, rows, ch.position[idx, k]) if n
-                                   else np.zeros(0) for k in range(3)], axis=1),
-        "velocity_ecef": np.stack([np.interp(slot, rows, ch.velocity[idx, k]) if n
-                                   else np.zeros(0) for k in range(3)], axis=1),
-        "quaternion": np.stack([np.interp(slot, rows, ch.quaternion[idx, k]) if n
-                                else np.zeros(0) for k in range(4)], axis=1),
+        "position_ecef": fill(ch.position),
+        "velocity_ecef": fill(ch.velocity),
+        "quaternion": fill(ch.quaternion),
     }
     out["valid"][rows] = ch.valid[idx]
     out["window_start_ticks"][rows] = ch.window_start_ticks[idx]
@@ -144,7 +147,7 @@ def _channel_table(ch: SarChannel, stride: int,
     out["position_ecef"][rows] = ch.position[idx]
     out["velocity_ecef"][rows] = ch.velocity[idx]
     out["quaternion"][rows] = ch.quaternion[idx]
-    return out, (ref + c0) % _WRAP, left_out
+    return out, c0, left_out
 
 
 def _stride(desc: FlightDescriptor, pol: str) -> int:
