@@ -160,7 +160,8 @@ def read_inspvaxa(path: str | os.PathLike[str], max_gap_s: float | None = None) 
         for j in np.flatnonzero(out_of_order | far_off):
             bad.append({"file": str(path), "record": numbers[j], "reason": (
                 "time out of order (not after the record before it, or ahead of those "
-                "after)" if out_of_order[j] else "time more than an hour from the rest")})
+                "after)" if out_of_order[j] else
+                "time more than an hour from the rest of the file")})
         rows = [r for r, drop in zip(rows, out_of_order | far_off, strict=True) if not drop]
         bad.sort(key=lambda b: int(b["record"]))
     if len(rows) < 2:

@@ -73,7 +73,7 @@ class OutputFull(OSError):
     """
 
 
-def _no_room(exc: BaseException | None) -> int | None:
+def no_room(exc: BaseException | None) -> int | None:
     """The errno when ``exc``, or what it was raised from or during, is a full output."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
@@ -109,7 +109,7 @@ def writing(path: str | os.PathLike[str]) -> Iterator[None]:
     except OutputFull:
         raise
     except Exception as exc:
-        code = _no_room(exc)
+        code = no_room(exc)
         if code is None and isinstance(exc, (OSError, RuntimeError)) and _nearly_full(
                 Path(path).parent):
             # netCDF-C reports a full disk as "NetCDF: HDF error" or EACCES, no errno

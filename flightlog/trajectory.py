@@ -96,6 +96,17 @@ def rotate_kernel(quat: np.ndarray, vec: np.ndarray, out: np.ndarray) -> None:
         out[k, 2] = vz + qw * tz + (qx * ty - qy * tx)
 
 
+def longest_run(v: np.ndarray, max_gap: float) -> tuple[int, int]:
+    """``(start, end)`` of the longest run of sorted ``v`` without a step over ``max_gap``.
+
+    The first such run when several are as long.
+    """
+    cuts = np.flatnonzero(np.diff(v) > max_gap) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, v.size]
+    best = int(np.argmax(ends - starts))
+    return int(starts[best]), int(ends[best])
+
+
 def time_ordered(t: np.ndarray, ok: np.ndarray, strict: bool = True,
                  max_jump_s: float = 3600.0) -> tuple[np.ndarray, np.ndarray]:
     """Which of the usable records ``ok`` (in arrival order) are out of time order.
@@ -141,12 +152,9 @@ def time_ordered(t: np.ndarray, ok: np.ndarray, strict: bool = True,
     far_off = np.zeros(t.size, bool)
     kept = np.flatnonzero(keep)
     if kept.size:
-        cuts = np.flatnonzero(np.diff(t[kept]) > max_jump_s) + 1
-        starts, ends = np.r_[0, cuts], np.r_[cuts, kept.size]
-        best = int(np.argmax(ends - starts))
-        for a, b in zip(starts, ends, strict=True):
-            if a != starts[best]:
-                far_off[kept[a:b]] = True
+        a, b = longest_run(t[kept], max_jump_s)
+        far_off[kept] = True
+        far_off[kept[a:b]] = False
     return out_of_order, far_off
 
 

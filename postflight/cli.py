@@ -39,11 +39,11 @@ def _unusable(command: str, exc: BaseException) -> int:
     file whose writing or closing failed can crash the interpreter when they are freed.
     Every product is already removed or left whole by then, and the run lock released.
     """
-    from flightlog.provenance import _no_room
+    from flightlog.provenance import no_room
 
     print(f"postflight {command}: {exc}", file=sys.stderr)
     log.debug("where it was raised", exc_info=exc)  # --verbose
-    if _no_room(exc) is not None:
+    if no_room(exc) is not None:
         sys.stdout.flush()
         sys.stderr.flush()
         logging.shutdown()
@@ -471,9 +471,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("postflight: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # noqa: BLE001 - the documented exit status for bugs
-        from flightlog.provenance import _no_room
+        from flightlog.provenance import no_room
 
-        if _no_room(exc) is not None:  # a full disk met outside a product writer
+        if no_room(exc) is not None:  # a full disk met outside a product writer
             return _unusable(args.command, exc)
         log.exception("internal error")
         return EXIT_INTERNAL

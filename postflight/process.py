@@ -39,7 +39,7 @@ from postflight.runstate import RunState, step_key
 from postflight.scaleout import Executor
 from sarproc.backprojection import reference_track
 from sarproc.config import PolarimetryConfig, SarConfig
-from sarproc.focus import channel_geometry, compress_channel, grid_tiles
+from sarproc.focus import channel_geometry, compress_channel, grid_tiles, unfocusable
 from sarproc.grid import MapGrid, swath_bounds, track_heading_deg
 from sarproc.gslc import GRIDS, GslcWriter
 from sarproc.l0 import build_l0, channels, read_channel
@@ -427,17 +427,6 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
     return summary
 
 
-def _unfocusable(l0: h5py.File, band_id: int, pol: str) -> str | None:
-    """Why a channel of L0 cannot be focused, or None when it can."""
-    g = l0[f"band{band_id}/{pol}"]
-    usable = int(np.sum(g["valid"][()] & g["present"][()]))
-    if usable < 2:
-        return f"{usable} pulse(s) with valid time and navigation; focusing needs two"
-    if g["echo"].shape[1] == 0:
-        return "every echo of the channel was lost"
-    return None
-
-
 def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                 desc: FlightDescriptor, al: Any, l0_path: Path, dem: Dem | None,
                 inputs: list[dict[str, Any]], executor: Executor,
@@ -455,7 +444,7 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
         # a channel with fewer than two timed, navigated pulses, or whose every echo was
         # lost, cannot be focused: an anomaly of the flight, the other channels go on
         unfocused = {f"band{b}/{p}": why for b, p in chans
-                     if (why := _unfocusable(l0, b, p)) is not None}
+                     if (why := unfocusable(read_channel(l0, b, p))) is not None}
         # a channel the radar transmits and receives (ICD 3: H and V received at once)
         # that left no echo in the stream at all
         have = {f"band{b}/{p}" for b, p in chans}

@@ -104,14 +104,29 @@ def compress_channel(l0: h5py.File, desc: FlightDescriptor, band_id: int, pol: s
     return rc, kind
 
 
+def unfocusable(ch: L0Channel) -> str | None:
+    """Why a channel of L0 cannot be focused, or None when it can.
+
+    Focusing needs two pulses with valid time and navigation (the reference track) and
+    echo samples.
+    """
+    usable = int(np.count_nonzero(ch.valid & ch.present))
+    if usable < 2:
+        return f"{usable} pulse(s) with valid time and navigation; focusing needs two"
+    if ch.n_samples == 0:
+        return "every echo of the channel was lost"
+    return None
+
+
 def channel_geometry(l0: h5py.File, desc: FlightDescriptor, band_id: int,
                      pol: str, antenna_pattern: bool = True) -> ChannelGeometry:
     """Valid pulses, reference track, timing and antenna axes of a channel."""
     assert desc.sar is not None
     ch = read_channel(l0, band_id, pol)
+    why = unfocusable(ch)
+    if why is not None:
+        raise ValueError(f"band {band_id} {pol}: {why}")
     use = np.flatnonzero(ch.valid & ch.present)
-    if use.size < 2:
-        raise ValueError(f"band {band_id} {pol}: fewer than two valid pulses")
     band = next(b for b in desc.sar.bands if b.id == band_id)
     fs = desc.sar.adc_sampling_rate_hz
     apc = ch.position[use]

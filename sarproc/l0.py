@@ -33,6 +33,7 @@ from flightlog.ingest import open_stream, stream_position
 from flightlog.packets import APID_SAR_ECHO, APID_SAR_REPLICA
 from flightlog.payloads import POL_NAMES, decode_echo_headers, echo_samples
 from flightlog.provenance import atomic_output, describe_inputs, provenance
+from flightlog.trajectory import longest_run
 
 _WRAP = 1 << 32
 
@@ -99,11 +100,8 @@ def _slots(ch: SarChannel, stride: int,
     if rel.size == 0:
         return rows, np.zeros(0, np.int64), 0, 0, 0
     order = np.argsort(rel, kind="stable")
-    srt = rel[order]
-    cuts = np.flatnonzero(np.diff(srt) > max_gap) + 1
-    starts, ends = np.r_[0, cuts], np.r_[cuts, srt.size]
-    best = int(np.argmax(ends - starts))
-    sel = order[starts[best] : ends[best]]
+    a, b = longest_run(rel[order], max_gap)
+    sel = order[a:b]
     c0 = int(rel[sel[0]])
     rows[sel] = (rel[sel] - c0) // stride
     keep = np.ones(sel.size, bool)
@@ -111,8 +109,7 @@ def _slots(ch: SarChannel, stride: int,
     dup = sel[~keep]
     rows[dup] = -1
     sel = sel[keep]
-    return (rows, sel, int(rows[sel[-1]]) + 1, (ref + c0) % _WRAP,
-            int(rel.size - (ends[best] - starts[best])))
+    return rows, sel, int(rows[sel[-1]]) + 1, (ref + c0) % _WRAP, int(rel.size - (b - a))
 
 
 def _channel_table(ch: SarChannel, stride: int,
