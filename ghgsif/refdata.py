@@ -27,10 +27,118 @@ GAS_MOLECULES = {"H2O": 1, "CO2": 2, "CH4": 6, "O2": 7}
 #: Line lists a user brings, replacing the packaged ones: ``((molecule, path), ...)``
 #: (hashable, so the cached tables and forward models are keyed by it).
 LineLists = tuple[tuple[int, str], ...]
-#: Main-isotopologue molecular masses (g/mol) for Doppler widths.
-MOLECULAR_MASS = {1: 18.010565, 2: 43.989830, 6: 16.031300, 7: 31.989830}
-#: Rotational partition-function exponent: Q(T) ~ T^j (1 linear, 1.5 non-linear).
-PARTITION_EXPONENT = {1: 1.5, 2: 1.0, 6: 1.5, 7: 1.0}
+#: HITRAN's reference temperature of line intensities (K).
+T_REF_K = 296.0
+
+
+@lru_cache(maxsize=1)
+def _tips() -> tuple[np.ndarray, dict[tuple[int, int], np.ndarray]]:
+    """TIPS-2025 temperatures and sums per (molecule, isotopologue) (``data/tips``)."""
+    header, rows = _csv(data_path("tips", "tips2025_q_1-1000K.csv"))
+    a = np.array([[float(v) for v in r] for r in rows])
+    sums = {}
+    for k, name in enumerate(header[1:], start=1):
+        m, i = name.split("_")
+        sums[(int(m), int(i))] = a[:, k]
+    return a[:, 0], sums
+
+
+def _csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a packaged CSV whose leading ``#`` lines are its provenance."""
+    lines = [ln.strip() for ln in path.read_text("ascii").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    return lines[0].split(","), [ln.split(",") for ln in lines[1:]]
+
+
+def partition_sum(molecule: int, isotopologue: np.ndarray | int,
+                  t_k: float | np.ndarray) -> np.ndarray:
+    """Total internal partition sum ``Q(T)`` of HITRAN isotopologues (TIPS-2025).
+
+    Parameters
+    ----------
+    molecule : int
+        HITRAN molecule number (1 H2O, 2 CO2, 6 CH4, 7 O2).
+    isotopologue : int or array of int
+        HITRAN local isotopologue numbers (1 the most abundant), one per line.
+    t_k : float or array
+        Temperature (K), 1 to 1000 K.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``Q`` at each (isotopologue, temperature), broadcast together.
+
+    Notes
+    -----
+    Interpolated between the tabulated temperatures as TIPS and HAPI do: Lagrange through
+    the two nodes on each side (three nodes at the table's ends). The sums and their
+    source are in ``ghgsif/data/tips`` and ``ghgsif/data/SOURCES.md`` section 6.
+    """
+    tt, sums = _tips()
+    iso = np.asarray(isotopologue, dtype=np.int64)
+    t = np.asarray(t_k, dtype=np.float64)
+    iso, t = np.broadcast_arrays(iso, t)
+    if t.size and (np.nanmin(t) < tt[0] or np.nanmax(t) > tt[-1] or np.isnan(t).any()):
+        raise ValueError(f"partition sums: temperature {t.min()}-{t.max()} K outside the "
+                         f"TIPS table's {tt[0]}-{tt[-1]} K")
+    n = tt.size
+    j = np.searchsorted(tt, t, side="left")  # first node >= T
+    inner = (j >= 2) & (j <= n - 2)
+    lo = np.where(inner, j - 2, np.clip(j - 2, 0, n - 3))
+    out = np.empty(t.shape)
+    for code in np.unique(iso):
+        key = (int(molecule), int(code))
+        if key not in sums:
+            raise ValueError(f"partition sums: no TIPS data for molecule {molecule} "
+                             f"isotopologue {code}")
+        q = sums[key]
+        sel = iso == code
+        x, base, four = t[sel], lo[sel], inner[sel]
+        acc = np.zeros(x.shape)
+        for order in (3, 4):
+            m = four if order == 4 else ~four
+            if not m.any():
+                continue
+            nodes = base[m, None] + np.arange(order)
+            xs, qs, xm = tt[nodes], q[nodes], x[m]
+            val = np.zeros(xm.shape)
+            for a in range(order):
+                w = np.ones(xm.shape)
+                for b in range(order):
+                    if b != a:
+                        w *= (xm - xs[:, b]) / (xs[:, a] - xs[:, b])
+                val += w * qs[:, a]
+            acc[m] = val
+        out[sel] = acc
+    return out
+
+
+def intensity_ratio_q(molecule: int, isotopologue: np.ndarray | int,
+                      t_k: float) -> np.ndarray:
+    """``Q(296 K) / Q(T)``: the partition-sum factor of a line intensity at ``t_k``."""
+    return partition_sum(molecule, isotopologue, T_REF_K) / partition_sum(
+        molecule, isotopologue, t_k)
+
+
+@lru_cache(maxsize=1)
+def _isotopologues() -> dict[tuple[int, int], float]:
+    header, rows = _csv(data_path("tips", "hitran_isotopologues.csv"))
+    col = {name: k for k, name in enumerate(header)}
+    return {(int(r[col["molecule"]]), int(r[col["local_iso"]])): float(r[col["mass_g_mol"]])
+            for r in rows}
+
+
+def isotopologue_mass(molecule: int, isotopologue: np.ndarray | int) -> np.ndarray:
+    """Molar mass (g/mol) of HITRAN isotopologues, for their Doppler widths (SOURCES 6.2)."""
+    table = _isotopologues()
+    iso = np.asarray(isotopologue, dtype=np.int64)
+    out = np.empty(iso.shape)
+    for code in np.unique(iso):
+        key = (int(molecule), int(code))
+        if key not in table:
+            raise ValueError(f"no HITRAN mass for molecule {molecule} isotopologue {code}")
+        out[iso == code] = table[key]
+    return out
 
 
 def data_path(*parts: str) -> Path:

@@ -1,13 +1,25 @@
 """Absorption cross-sections: line-by-line Voigt sums and tables over pressure and temperature.
 
 Line by line (:func:`line_by_line`): every line of the packaged HITRAN lists (``.par``,
-:mod:`ghgsif.hitran`) with its intensity at the layer temperature (rotational partition
-function ``Q ~ T^j``, lower-state Boltzmann factor, stimulated emission), pressure shift,
-air- and self-broadened Lorentz half width with its temperature exponent, and Doppler
-width; the Voigt profile from Humlicek's W4 approximation of the Faddeeva function
-(JQSRT 27, 437, 1982). Lines within ``wing_cm`` of the grid (25 cm-1; 3 cm-1 for lines
-under 1 % of the gas's strongest) are summed; line mixing and collision-induced
-absorption are not modelled.
+:mod:`ghgsif.hitran`) with its
+line intensity at the layer temperature (the ratio of total internal partition sums
+``Q(296 K) / Q(T)`` of the line's own isotopologue from TIPS-2025,
+:func:`ghgsif.refdata.partition_sum`, the lower-state Boltzmann factor and stimulated
+emission), pressure shift, Lorentz half width (air-broadened; water vapour's own
+broadening for H2O, see below) with its temperature exponent, and the Doppler width of
+the line's isotopologue (its own mass); the Voigt profile from Humlicek's W4
+approximation of the Faddeeva function (JQSRT 27, 437, 1982). Every line is summed within
+``wing_cm`` (25 cm-1, as HAPI's line-wing cut-off) of its centre; line mixing and
+collision-induced absorption are not modelled. Checked against HAPI 1.3 on the same line
+lists (``tests/test_ghgsif_reference.py``).
+
+HITRAN's ``gamma_air`` is broadening by dry air, O2 included, so O2, CO2 and CH4 take it
+alone. Water vapour is not part of dry air and broadens its own lines about five times
+as much: H2O lines take ``(1 - x) gamma_air + x gamma_self`` with ``x`` the H2O mole
+fraction of the US Standard atmosphere at the node's pressure
+(:func:`standard_h2o_vmr`), the same in the simulator. A sounding twice as humid as the
+standard at the surface widens them by another 3 % or so; the effect of that on the
+retrievals is in the issue 18 note.
 
 Tables (:class:`XsecTable`): cross-sections on the band's wavenumber grid at nodes in
 ``ln p`` (0.05 to 1100 hPa) and at temperature offsets from the standard profile at
@@ -32,9 +44,10 @@ import numpy as np
 from flightlog.provenance import atomic_output
 from ghgsif.atmosphere import Layers
 from ghgsif.refdata import (
-    MOLECULAR_MASS,
-    PARTITION_EXPONENT,
+    T_REF_K,
     LineLists,
+    intensity_ratio_q,
+    isotopologue_mass,
     line_file,
     line_list,
     us_standard_atmosphere,
@@ -42,9 +55,9 @@ from ghgsif.refdata import (
 
 C2 = 1.4387769  # cm K
 K_B = 1.380649e-23
-AMU = 1.66053906660e-27
+AMU = 1.66053906660e-27  # kg, CODATA 2018 (HITRAN's masses are in u)
 C_LIGHT = 299_792_458.0
-T_REF = 296.0
+T_REF = T_REF_K
 SQRT_LN2 = float(np.sqrt(np.log(2.0)))
 SQRT_PI = float(np.sqrt(np.pi))
 TINY = 1e-35  # cm2: below any cross-section that matters, keeps the logarithm finite
@@ -109,26 +122,31 @@ def voigt_sum(nu: np.ndarray, nu0: np.ndarray, s: np.ndarray, gamma_l: np.ndarra
 
 def line_parameters(lines: np.ndarray, molecule: int, p_atm: float, t_k: float,
                     vmr: float = 0.0) -> tuple[np.ndarray, ...]:
-    """Centres, intensities (cm-1 / (molecule cm-2)), Lorentz and Doppler half widths."""
-    j = PARTITION_EXPONENT[molecule]
+    """Centres, intensities (cm-1 / (molecule cm-2)), Lorentz and Doppler half widths.
+
+    ``vmr`` is the mole fraction of the gas itself, which takes ``gamma_self`` (module
+    doc: water vapour only).
+    """
     nu = lines["nu"]
     stim = (1 - np.exp(-C2 * nu / t_k)) / (1 - np.exp(-C2 * nu / T_REF))
-    s = (lines["sw"] * (T_REF / t_k) ** j
+    s = (lines["sw"] * intensity_ratio_q(molecule, lines["isotopologue"], t_k)
          * np.exp(-C2 * lines["elower"] * (1 / t_k - 1 / T_REF)) * stim)
     gam = ((1 - vmr) * lines["gamma_air"] + vmr * lines["gamma_self"]) * p_atm * (
         T_REF / t_k) ** lines["n_air"]
     centre = nu + lines["delta_air"] * p_atm
-    mass = MOLECULAR_MASS[molecule] * AMU
+    mass = isotopologue_mass(molecule, lines["isotopologue"]) * AMU
     alpha = centre / C_LIGHT * np.sqrt(2 * K_B * t_k * np.log(2) / mass)
     return centre, s, gam, alpha
 
 
 def line_by_line(nu: np.ndarray, band_group: str, gas: str, p_hpa: float, t_k: float,
                  vmr: float = 0.0, wing_cm: float = 25.0,
-                 weak_wing_cm: float = 3.0, line_lists: LineLists = ()) -> np.ndarray:
+                 line_lists: LineLists = ()) -> np.ndarray:
     """Cross-section (cm2 per molecule) of one gas on the ascending grid ``nu`` (cm-1).
 
-    ``line_lists`` names user ``.par`` files that replace the packaged line lists.
+    ``vmr`` is the gas's own mole fraction (self-broadening, module doc); every line is
+    summed within ``wing_cm`` of its centre. ``line_lists`` names user ``.par`` files that
+    replace the packaged line lists.
     """
     mol = BAND_GASES[band_group][gas]
     lines = line_list(band_group, mol, float(nu[0] - wing_cm), float(nu[-1] + wing_cm),
@@ -136,12 +154,21 @@ def line_by_line(nu: np.ndarray, band_group: str, gas: str, p_hpa: float, t_k: f
     out = np.zeros(nu.size)
     if lines.size == 0:
         return out
-    smax = lines["sw"].max()
     c, s, g, a = line_parameters(lines, mol, p_hpa / 1013.25, t_k, vmr)
-    wing = np.where(lines["sw"] >= 0.01 * smax, wing_cm, weak_wing_cm)
+    wing = np.full(lines.size, float(wing_cm))
     voigt_sum(np.ascontiguousarray(nu, np.float64), c, s, g, a, wing,
               np.ascontiguousarray(lines["nu"], np.float64), out)
     return out
+
+
+#: Gases whose own broadening the tables include (module doc): not part of dry air.
+SELF_BROADENED = ("H2O",)
+
+
+def standard_h2o_vmr(p_hpa: float) -> float:
+    """H2O mole fraction of the US Standard atmosphere at ``p_hpa`` (log-pressure interp)."""
+    a = us_standard_atmosphere()
+    return float(np.interp(np.log(p_hpa), np.log(a["p_hpa"])[::-1], a["H2O"][::-1]))
 
 
 def _lagrange3(nodes: np.ndarray, x: float) -> list[tuple[int, float]]:
@@ -234,10 +261,11 @@ def gas_table(band_group: str, nu: np.ndarray, gas: str, ln_p: np.ndarray,
     t_std = XsecTable(band_group, nu, ln_p, t_offsets, {}).t_standard(np.exp(ln_p))
     arr: np.ndarray = np.empty((ln_p.size, t_offsets.size, nu.size), dtype)
     for i, lp in enumerate(ln_p):
+        p = float(np.exp(lp))
+        vmr = standard_h2o_vmr(p) if gas in SELF_BROADENED else 0.0
         for k, dt in enumerate(t_offsets):
-            arr[i, k] = np.log(line_by_line(nu, band_group, gas, float(np.exp(lp)),
-                                            float(t_std[i] + dt),
-                                            line_lists=line_lists) + TINY)
+            arr[i, k] = np.log(line_by_line(nu, band_group, gas, p, float(t_std[i] + dt),
+                                            vmr, line_lists=line_lists) + TINY)
     return arr
 
 
@@ -276,7 +304,7 @@ def _table_key(band_group: str, nu: np.ndarray, line_lists: LineLists = ()) -> s
 
 
 #: Bump when the line-by-line physics or the table layout changes (invalidates caches).
-_TABLE_SCHEMA = 1
+_TABLE_SCHEMA = 2  # 2: TIPS partition sums, isotopologue masses, 25 cm-1 wings, H2O self
 
 
 class _CachedGases(dict):  # type: ignore[type-arg]

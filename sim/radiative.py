@@ -10,9 +10,12 @@ The radiance at the aircraft is the two-way airborne path
 with ``tau_down`` the whole column above the reflecting surface (ground or cloud top) and
 ``tau_up`` the part between it and the aircraft, then convolved with a Gaussian ISRF.
 
-Approximations (documented, shared by nothing in the retrieval code): partition functions
-scale as ``T^j`` (rotational only), no line mixing or collision-induced absorption, no
-Rayleigh or aerosol scattering, Earth-Sun distance 1 AU.
+Line intensities move to the layer temperature with TIPS-2025 partition sums of each
+line's isotopologue (the data HITRAN and HAPI use, shipped in ``ghgsif/data/tips``), Doppler
+widths take each isotopologue's mass, every line is summed within 25 cm-1 of its centre,
+and H2O lines take water vapour's own broadening at the layer's standard H2O amount.
+Approximations: no line mixing or collision-induced absorption, no Rayleigh or aerosol
+scattering, Earth-Sun distance 1 AU.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ import numpy as np
 import scipy.fft
 
 from ghgsif.refdata import (
-    MOLECULAR_MASS,
-    PARTITION_EXPONENT,
+    T_REF_K,
+    intensity_ratio_q,
+    isotopologue_mass,
     line_list,
     solar_irradiance,
     us_standard_atmosphere,
@@ -101,17 +105,24 @@ def lbl_kernel(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
                 out[i] += norm * _humlicek((nu_grid[i] - nu0[j]) / sd, y)
 
 
-def line_shape_parameters(lines: np.ndarray, molecule: int, p_atm: float,
-                          t_k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shifted centres, intensities at T, Lorentz HWHM and Gaussian sigma (cm-1)."""
-    t_ref = 296.0
-    j = PARTITION_EXPONENT[molecule]
+def line_shape_parameters(lines: np.ndarray, molecule: int, p_atm: float, t_k: float,
+                          self_vmr: float = 0.0
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shifted centres, intensities at T, Lorentz HWHM and Gaussian sigma (cm-1).
+
+    ``self_vmr``: the mole fraction of the gas broadening its own lines with
+    ``gamma_self`` (water vapour; dry air's own gases take ``gamma_air``).
+    """
+    t_ref = T_REF_K
     e = lines["elower"]
     nu = lines["nu"]
-    s = (lines["sw"] * (t_ref / t_k) ** j * np.exp(-C2 * e / t_k) / np.exp(-C2 * e / t_ref)
+    q = intensity_ratio_q(molecule, lines["isotopologue"], t_k)
+    s = (lines["sw"] * q * np.exp(-C2 * e / t_k) / np.exp(-C2 * e / t_ref)
          * (1 - np.exp(-C2 * nu / t_k)) / (1 - np.exp(-C2 * nu / t_ref)))
-    gl = lines["gamma_air"] * p_atm * (t_ref / t_k) ** lines["n_air"]
-    sig = nu / C_LIGHT * np.sqrt(K_B * t_k / (MOLECULAR_MASS[molecule] * AMU))
+    gl = ((1 - self_vmr) * lines["gamma_air"] + self_vmr * lines["gamma_self"]) * p_atm * (
+        t_ref / t_k) ** lines["n_air"]
+    mass = isotopologue_mass(molecule, lines["isotopologue"]) * AMU
+    sig = nu / C_LIGHT * np.sqrt(K_B * t_k / mass)
     centre = nu + lines["delta_air"] * p_atm
     order = np.argsort(centre)
     return centre[order], s[order], gl[order], sig[order]
@@ -164,29 +175,28 @@ def wavelength_grid(lo_nm: float, hi_nm: float, margin_nm: float = 1.0) -> np.nd
     return np.arange(lo_nm - margin_nm, hi_nm + margin_nm, step)
 
 
+#: Gases that broaden their own lines beyond dry air's ``gamma_air``.
+SELF_BROADENED = ("H2O",)
+
+
 def layer_optical_depths(wl_nm: np.ndarray, group: str, layers: Layers,
-                         wing_cm: float = 25.0, weak_wing_cm: float = 3.0,
-                         min_relative_strength: float = 1e-7) -> dict[str, np.ndarray]:
+                         wing_cm: float = 25.0) -> dict[str, np.ndarray]:
     """Optical depth (layers, grid) of each gas at the layers' standard columns.
 
-    Lines weaker than ``min_relative_strength`` of the gas's strongest are left out, and
-    lines weaker than 1 % of it are summed within ``weak_wing_cm`` of their centre only.
+    Every line of the packaged lists is summed within ``wing_cm`` of its centre.
     """
     nu_desc = 1e7 / wl_nm
     nu = nu_desc[::-1].copy()
     out = {}
     for gas, mol in GASES[group].items():
         lines = line_list(group, mol, float(nu[0] - wing_cm), float(nu[-1] + wing_cm))
-        smax = lines["sw"].max() if lines.size else 0.0
-        lines = lines[lines["sw"] >= min_relative_strength * smax]
-        strong = lines["sw"] >= 0.01 * smax
         tau = np.zeros((layers.p_hpa.size, nu.size))
         for k in range(layers.p_hpa.size):
             xsec = np.zeros(nu.size)
-            for sel, wing in ((strong, wing_cm), (~strong, weak_wing_cm)):
-                c, st, gl, sd = line_shape_parameters(lines[sel], mol,
-                                                      layers.p_hpa[k] / 1013.25, layers.t_k[k])
-                lbl_kernel(nu, c, st, gl, sd, wing, xsec)
+            own = float(layers.vmr[gas][k]) if gas in SELF_BROADENED else 0.0
+            c, st, gl, sd = line_shape_parameters(lines, mol, layers.p_hpa[k] / 1013.25,
+                                                  layers.t_k[k], own)
+            lbl_kernel(nu, c, st, gl, sd, wing_cm, xsec)
             tau[k] = (xsec * layers.air_column_cm2[k] * layers.vmr[gas][k])[::-1]
         out[gas] = tau
     return out

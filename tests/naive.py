@@ -142,8 +142,9 @@ def radiance_direct(wl_nm, layers, group, sounding, aircraft_km):
             if layers.z_bottom_km[k] < reflector - 1e-9:
                 continue
             am = 1 / mu0 + (1 / mu if layers.z_top_km[k] <= aircraft_km + 1e-9 else 0.0)
+            own = float(layers.vmr[gas][k]) if gas == "H2O" else 0.0
             c, s, gl, sd = line_shape_parameters(lines, mol, layers.p_hpa[k] / 1013.25,
-                                                 layers.t_k[k])
+                                                 layers.t_k[k], own)
             xsec = np.zeros(nu.size)
             for j in range(c.size):
                 near = np.abs(nu - c[j]) <= 25
