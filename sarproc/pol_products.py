@@ -12,7 +12,10 @@ constant and the impulse response's area (:mod:`sarproc.radiometry`), decomposes
   pyproj, ``sigma0_HH``, ``sigma0_HV``, ``sigma0_VV`` (dB, thermal noise subtracted by
   default), ``beta0_*`` and ``gamma0_*`` (dB), ``incidence_angle`` (local, degrees),
   ``nesz`` (dB, the noise floor found from ``HV - VH``), ``entropy``, ``anisotropy``,
-  ``alpha``, ``freeman_surface``, ``freeman_double_bounce``, ``freeman_volume``;
+  ``alpha``, ``freeman_surface``, ``freeman_double_bounce``, ``freeman_volume`` and
+  ``freeman_corrected`` (a flag: 1 where the pixel's C13 was not realisable and was scaled
+  to its bound, :func:`sarproc.polarimetry.freeman_durden`; the count and fraction of
+  such pixels are its attributes ``corrected_pixels`` and ``corrected_fraction``);
 - ``<stem>_pauli.png`` and ``<stem>_hh_hv_vv.png`` quicklooks (:mod:`sarproc.composites`).
 
 Every file is written under a temporary name, renamed when complete, and carries the
@@ -123,8 +126,14 @@ def _layer_specs() -> dict[str, tuple[str, str]]:
         "alpha": ("degree", "Cloude-Pottier mean alpha angle"),
         "freeman_surface": ("1", "Freeman-Durden surface power (sigma0)"),
         "freeman_double_bounce": ("1", "Freeman-Durden double-bounce power (sigma0)"),
-        "freeman_volume": ("1", "Freeman-Durden volume power (sigma0)")})
+        "freeman_volume": ("1", "Freeman-Durden volume power (sigma0)"),
+        "freeman_corrected": ("1", "Freeman-Durden: C13 not realisable after the volume "
+                                   "term, scaled to its bound (1) or not (0)")})
     return specs
+
+
+#: Layers stored as flags (unsigned bytes, CF ``flag_values``), not as floats.
+_FLAG_LAYERS = {"freeman_corrected": ("realisable c13_scaled_to_bound",)}
 
 
 def _db(v: np.ndarray) -> np.ndarray:
@@ -198,6 +207,7 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
             ds.attrs["grid_mapping"] = "projection"
             ds.attrs["description"] = "sigma0-normalised covariance term (linear)"
         nc_vars = _netcdf_layout(nc, provenance, xm, ym, crs, specs, block_rows)
+        n_corrected = n_decomposed = 0
         for m0 in range(0, ny, block_rows):
             m1 = min(ny, m0 + block_rows)
             e0, e1 = max(0, m0 - h_filter - h_noise), min(ny, m1 + h_filter + h_noise)
@@ -254,6 +264,11 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
                       "alpha": decomp["alpha_deg"], "freeman_surface": fd["surface"],
                       "freeman_double_bounce": fd["double_bounce"],
                       "freeman_volume": fd["volume"]}
+            ok = np.isfinite(fd["volume"])
+            nc_vars["freeman_corrected"][m0:m1, :] = np.where(
+                ok, fd["corrected"].astype(np.uint8), np.uint8(255))
+            n_corrected += int(fd["corrected"].sum())
+            n_decomposed += int(ok.sum())
             for name, data in layers.items():
                 nc_vars[name][m0:m1, :] = np.asarray(data, np.float32)
             # composites from the multilooked, filtered matrices (amplitudes: rms over the
@@ -264,6 +279,9 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
                 [c3q[..., 0, 0], c3q[..., 1, 1] / 2, c3q[..., 2, 2]], axis=-1)), 0.0))
             if progress is not None:
                 progress(m1 - m0)
+        fc = nc_vars["freeman_corrected"]
+        fc.corrected_pixels = np.int64(n_corrected)
+        fc.corrected_fraction = float(n_corrected / n_decomposed) if n_decomposed else 0.0
         grp.create_dataset("xCoordinates", data=xm)
         grp.create_dataset("yCoordinates", data=ym)
         grp.create_dataset("xCoordinateSpacing", data=spacing * lx)
@@ -316,12 +334,17 @@ def _netcdf_layout(nc: netCDF4.Dataset, provenance: dict[str, str], xm: np.ndarr
         gm.setncattr(k, val)
     out = {}
     for name, (units, long_name) in specs.items():
-        var = nc.createVariable(name, "f4", ("y", "x"), zlib=True,
-                                fill_value=np.float32(np.nan),
+        flag = name in _FLAG_LAYERS
+        var = nc.createVariable(name, "u1" if flag else "f4", ("y", "x"), zlib=True,
+                                fill_value=np.uint8(255) if flag else np.float32(np.nan),
                                 chunksizes=(max(1, min(block_rows, ym.size)),
                                             max(1, min(4096, xm.size))))
         var.set_var_chunk_cache(size=1 << 20)  # written block by block: not 64 MB each
-        var.units = units
+        if flag:
+            var.flag_values = np.array([0, 1], np.uint8)
+            var.flag_meanings = _FLAG_LAYERS[name][0]
+        else:
+            var.units = units
         var.long_name = long_name
         var.grid_mapping = "crs"
         out[name] = var

@@ -393,43 +393,74 @@ def _freeman_kernel(c: np.ndarray, out: np.ndarray) -> None:
             hv = 0.5 * m[1, 1].real  # <|HVs|^2> (C3[1,1] is 2 <|HVs|^2>)
             vv = m[2, 2].real
             x = m[0, 2]  # <HH VV*>
-            if not np.isfinite(hh):
+            if not (np.isfinite(hh) and np.isfinite(hv) and np.isfinite(vv)
+                    and np.isfinite(x.real) and np.isfinite(x.imag)):
                 out[i, j, :] = np.nan
                 continue
+            span = max(hh + 2.0 * hv + vv, 0.0)
+            out[i, j, 3] = 0.0
             fv = 3.0 * hv  # volume: <|HH|^2> = <|VV|^2> = fv, <|HV|^2> = fv/3, <HH VV*> = fv/3
             a = hh - fv
             b = vv - fv
             x = x - fv / 3.0
-            pv = 8.0 * fv / 3.0
             if a <= 0.0 or b <= 0.0:  # the volume explains it all
                 out[i, j, 0] = 0.0
                 out[i, j, 1] = 0.0
-                out[i, j, 2] = hh + 2 * hv + vv
+                out[i, j, 2] = span
                 continue
+            pv = 8.0 * fv / 3.0
+            x2 = x.real * x.real + x.imag * x.imag
+            if x2 > a * b:  # not realisable: |C13| down to its bound sqrt(a b)
+                if x2 > a * b * (1.0 + 1e-9):  # beyond rounding (a pure mechanism
+                    out[i, j, 3] = 1.0  # plus volume sits on the bound itself)
+                x = x * np.sqrt(a * b / x2)
+                x2 = a * b
             if x.real >= 0.0:  # surface dominant: alpha = -1
-                fd = (a * b - abs(x) ** 2) / (a + b + 2.0 * x.real)
-                fd = max(fd, 0.0)
+                fd = max((a * b - x2) / (a + b + 2.0 * x.real), 0.0)
                 fs = b - fd
-                beta = (x + fd) / fs if fs > 0 else 0j
+                beta = (x + fd) / fs
                 ps = fs * (1.0 + abs(beta) ** 2)
                 pd = 2.0 * fd
             else:  # double bounce dominant: beta = 1
-                fs = (a * b - abs(x) ** 2) / (a + b - 2.0 * x.real)
-                fs = max(fs, 0.0)
+                fs = max((a * b - x2) / (a + b - 2.0 * x.real), 0.0)
                 fd = b - fs
-                alpha = (x - fs) / fd if fd > 0 else 0j
+                alpha = (x - fs) / fd
                 pd = fd * (1.0 + abs(alpha) ** 2)
                 ps = 2.0 * fs
-            out[i, j, 0] = max(ps, 0.0)
-            out[i, j, 1] = max(pd, 0.0)
-            out[i, j, 2] = pv
+            out[i, j, 0] = min(max(ps, 0.0), span)
+            out[i, j, 1] = min(max(pd, 0.0), span)
+            out[i, j, 2] = min(max(pv, 0.0), span)
 
 
 def freeman_durden(c3: np.ndarray) -> dict[str, np.ndarray]:
-    """Freeman-Durden surface, double-bounce and volume powers from C3."""
-    out = np.empty(c3.shape[:2] + (3,))
+    """Freeman-Durden surface, double-bounce and volume powers from C3.
+
+    Parameters
+    ----------
+    c3 : numpy.ndarray
+        Covariance matrices ``(rows, cols, 3, 3)`` (lexicographic, module doc).
+
+    Returns
+    -------
+    dict
+        ``surface``, ``double_bounce``, ``volume`` (powers, C3's units) and ``corrected``
+        (bool: the pixel's ``C13`` was not realisable and was rescaled).
+
+    Notes
+    -----
+    Freeman & Durden (1998): the volume's share ``fv = 3 <|HV|^2>`` is removed from the
+    diagonal and from ``C13``, and the rest is one surface and one dihedral scatterer,
+    which needs ``|C13 - fv/3|^2 <= (C11 - fv)(C33 - fv)``. Where a multilooked pixel
+    breaks that (a few percent of speckled pixels), ``C13`` is scaled down to the bound,
+    as PolSARpro and PyRAT do, so the weaker of the two mechanisms is zero and the three
+    powers still add up to the span ``C11 + C22 + C33``; where the volume alone exceeds
+    ``C11`` or ``C33`` all the span is volume. Each power is then clipped to
+    ``[0, span]`` (rounding only: the sum is the span to rounding either way).
+    """
+    out = np.empty(c3.shape[:2] + (4,))
     _freeman_kernel(np.ascontiguousarray(c3, np.complex128), out)
-    return {"surface": out[..., 0], "double_bounce": out[..., 1], "volume": out[..., 2]}
+    return {"surface": out[..., 0], "double_bounce": out[..., 1], "volume": out[..., 2],
+            "corrected": out[..., 3] == 1.0}
 
 
 def pauli_rgb(hh: np.ndarray, hv: np.ndarray, vh: np.ndarray, vv: np.ndarray) -> np.ndarray:

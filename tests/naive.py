@@ -225,3 +225,32 @@ def isrf_weights_direct(fine_wl, pixel_wl, fwhm_nm):
         w = np.exp(-0.5 * ((fine_wl[m] - c) / sig) ** 2) * dl[m]
         out[i, m] = w / w.sum()
     return out
+
+
+def freeman_durden_direct(c):
+    """Freeman & Durden (IEEE TGRS 36(3), 1998) for one 3 x 3 C3, as PolSARpro's
+    ``freeman_decomposition.c`` writes it: volume from C22, the non-realisable C13 scaled
+    to its bound, the surface or dihedral branch by the sign of Re C13, powers clipped to
+    [0, span]. Plain Python on complex scalars."""
+    import math
+
+    c11, c22, c33, c13 = c[0][0].real, c[1][1].real, c[2][2].real, complex(c[0][2])
+    span = c11 + c22 + c33
+    fv = 1.5 * c22
+    c11, c33, c13 = c11 - fv, c33 - fv, c13 - fv / 3
+    if c11 <= 0 or c33 <= 0:
+        return 0.0, 0.0, max(span, 0.0)
+    if abs(c13) ** 2 > c11 * c33:
+        c13 = c13 * math.sqrt(c11 * c33) / abs(c13)
+    if c13.real >= 0:
+        fd = (c11 * c33 - abs(c13) ** 2) / (c11 + c33 + 2 * c13.real)
+        fs = c33 - fd
+        beta2 = abs(c13 + fd) ** 2 / fs**2
+        ps, pd = fs * (1 + beta2), 2 * fd
+    else:
+        fs = (c11 * c33 - abs(c13) ** 2) / (c11 + c33 - 2 * c13.real)
+        fd = c33 - fs
+        alpha2 = abs(c13 - fs) ** 2 / fd**2
+        ps, pd = 2 * fs, fd * (1 + alpha2)
+    pv = 8 * fv / 3
+    return tuple(min(max(p, 0.0), span) for p in (ps, pd, pv))

@@ -29,6 +29,21 @@ def test_netcdf_opens_in_xarray_with_its_crs(products):
         crs = CRS.from_cf(ds["crs"].attrs)
         assert crs.to_epsg() == products["grid"]["epsg"]
         assert ds["x"].attrs["standard_name"] == "projection_x_coordinate"
+        # Freeman-Durden (issue 18): the powers add up to the span (in sigma0) and the
+        # flag layer counts the pixels whose C13 was scaled to its bound
+        span = sum(10 ** (ds[f"sigma0_{p}"].values.astype(np.float64) / 10) * w
+                   for p, w in (("HH", 1), ("HV", 2), ("VV", 1)))
+        fd = sum(ds[f"freeman_{k}"].values.astype(np.float64)
+                 for k in ("surface", "double_bounce", "volume"))
+        floor = np.all([ds[f"sigma0_{p}"].values > -119 for p in ("HH", "HV", "VV")],
+                       axis=0)  # the dB layers floor a power at 1e-12
+        ok = np.isfinite(fd) & floor
+        assert ok.mean() > 0.5
+        np.testing.assert_allclose(fd[ok], span[ok], rtol=1e-5)  # float32 layers
+        flag = ds["freeman_corrected"]
+        assert set(np.unique(flag.values[ok])) <= {0, 1}
+        assert int(flag.attrs["corrected_pixels"]) == int((flag.values == 1).sum()) > 0
+        assert flag.attrs["flag_meanings"] == "realisable c13_scaled_to_bound"
         ent = ds["entropy"].values
         assert np.nanmin(ent) >= -1e-6 and np.nanmax(ent) <= 1 + 1e-6
         alpha = ds["alpha"].values

@@ -105,7 +105,9 @@ def test_freeman_durden_separates_mixtures(kind):
     assert out["surface"][0, 0] == pytest.approx(want[0], abs=1e-9)
     assert out["double_bounce"][0, 0] == pytest.approx(want[1], abs=1e-9)
     total = np.trace(c).real
-    assert sum(v[0, 0] for v in out.values()) == pytest.approx(total)
+    assert sum(out[k][0, 0] for k in ("surface", "double_bounce", "volume")) == (
+        pytest.approx(total))
+    assert not out["corrected"][0, 0]  # on the bound, not beyond it
 
 
 def test_refined_lee_matches_the_direct_filter_and_stays_in_bounds():
@@ -218,3 +220,49 @@ def test_cross_pol_noise_estimate_and_subtraction(snr_db):
         # the noise adds its own spread: sample error of the noisy intensity's mean
         spread = np.mean(covariance(*chans, looks)[..., k, k].real) / np.sqrt(m * 9)
         assert abs(got - want) <= 4 * spread + 4 * se * (2 if k == 1 else 1)
+
+
+def _hermitian_psd(draw_vals, rank):
+    """A Hermitian positive semi-definite 3 x 3 of the given rank from drawn entries."""
+    a = (np.array(draw_vals[:9]) + 1j * np.array(draw_vals[9:18])).reshape(3, 3)
+    a[:, rank:] = 0
+    return a @ a.conj().T
+
+
+@settings(deadline=None)
+@given(st.lists(st.floats(-10, 10), min_size=18, max_size=18), st.integers(1, 3),
+       st.floats(1e-6, 1e6))
+def test_freeman_durden_powers_are_non_negative_and_sum_to_the_span(vals, rank, scale):
+    """Issue 18: on any Hermitian PSD C3 (any rank, any scale) the three powers are
+    non-negative and add up to the span to rounding, and equal PolSARpro's algorithm
+    written out directly (tests/naive.py)."""
+    from naive import freeman_durden_direct
+
+    c = scale * _hermitian_psd(vals, rank)
+    span = np.trace(c).real
+    out = freeman_durden(c[None, None].copy())
+    p = np.array([out[k][0, 0] for k in ("surface", "double_bounce", "volume")])
+    assert np.all(p >= 0)
+    assert abs(p.sum() - span) <= 1e-12 * span + 1e-300
+    np.testing.assert_allclose(p, freeman_durden_direct(c), rtol=1e-9, atol=1e-12 * span)
+
+
+def test_freeman_durden_on_speckled_mixtures_conserves_the_span_and_counts_corrections():
+    """Speckled Freeman-model mixtures at 9 looks (the issue's case: before, the powers
+    summed to up to 17 x the span): every pixel's powers add up to its span, and the
+    pixels whose C13 was rescaled are flagged - those, and only those, beyond the bound."""
+    rng = np.random.default_rng(18)
+    fv, fs, fd, beta, alpha = 0.2, 0.5, 0.3, 0.6 + 0.1j, -0.5 + 0.2j
+    c = (fv * np.array([[1, 0, 1 / 3], [0, 2 / 3, 0], [1 / 3, 0, 1]])
+         + fs * np.array([[abs(beta) ** 2, 0, beta], [0, 0, 0], [np.conj(beta), 0, 1]])
+         + fd * np.array([[abs(alpha) ** 2, 0, alpha], [0, 0, 0], [np.conj(alpha), 0, 1]]))
+    c3 = covariance(*_speckle(c.astype(np.complex128), (300, 300), rng), looks=(3, 3))
+    out = freeman_durden(c3)
+    span = np.trace(c3, axis1=-2, axis2=-1).real
+    total = out["surface"] + out["double_bounce"] + out["volume"]
+    np.testing.assert_allclose(total, span, rtol=1e-12)
+    hv = c3[..., 1, 1].real / 2
+    a, b = c3[..., 0, 0].real - 3 * hv, c3[..., 2, 2].real - 3 * hv
+    beyond = (a > 0) & (b > 0) & (np.abs(c3[..., 0, 2] - hv) ** 2 > a * b * (1 + 1e-9))
+    assert np.array_equal(out["corrected"], beyond)
+    assert 0.01 < beyond.mean() < 0.5  # the issue measured 12-19 % at 9-49 looks
