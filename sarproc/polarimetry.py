@@ -258,6 +258,21 @@ def refined_lee(c: np.ndarray, looks: float = 1.0) -> np.ndarray:
 
     ``looks`` is the number of looks of the input (its span's speckle variance is
     ``1 / looks``); the filter weight comes from the span and applies to every element.
+
+    Notes
+    -----
+    The edge direction is the largest of the four gradients of the span's nine 3 x 3
+    block means (Lee, Grunes & de Grandi 1999). Of the two edge-aligned half-windows
+    along it, the toolkit takes the one whose outer block mean is *closer to the centre
+    block's mean*: the side of the edge the centre pixel belongs to. ESA SNAP's S1TBX
+    (``RefinedLee.computePixelValueUsingEdgeDetection``) decides the same way; PolSARpro v5
+    decides by the sign of the gradient, which always picks the lower-span side. On flat
+    one-look areas (the forest class's C3, three 160 x 160 draws, seed 7; span ENL 2.6 in)
+    the closer-mean rule gives a span bias of -1.0 +- 0.2 % and ENL 51; the lower-side
+    rule -6.9 +- 0.1 % and ENL 67: it smooths more only because it always averages the
+    darker half of every fluctuation, a bias no radiometric product should carry. So the
+    toolkit keeps the unbiased rule (``benchmarks/refined_lee_rules.py``; the kernel
+    equals ``tests/naive.py``'s direct filter to 2e-16).
     """
     c = np.ascontiguousarray(c, np.complex128)
     span = np.real(c[..., 0, 0] + c[..., 1, 1] + c[..., 2, 2]).copy()
