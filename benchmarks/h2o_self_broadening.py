@@ -16,7 +16,7 @@ import numpy as np
 from ghgsif.forward import band_forward
 from ghgsif.refdata import line_list
 from ghgsif.retrieval import swir_sounding
-from sim.radiative import BandModel, Sounding, lbl_kernel, line_shape_parameters
+from sim.radiative import BandModel, Sounding, lbl_two_grid, line_shape_parameters
 
 
 def h2o_tau(model: BandModel, factor: float) -> np.ndarray:
@@ -29,7 +29,7 @@ def h2o_tau(model: BandModel, factor: float) -> np.ndarray:
         x = np.zeros(nu.size)
         c, st, gl, sd = line_shape_parameters(lines, 1, lay.p_hpa[k] / 1013.25, lay.t_k[k],
                                               factor * float(lay.vmr["H2O"][k]))
-        lbl_kernel(nu, c, st, gl, sd, 25.0, x)
+        lbl_two_grid(nu, c, st, gl, sd, 25.0, x)
         tau[k] = (x * lay.air_column_cm2[k] * lay.vmr["H2O"][k])[::-1]
     return tau
 

@@ -12,8 +12,10 @@ with ``tau_down`` the whole column above the reflecting surface (ground or cloud
 
 Line intensities move to the layer temperature with TIPS-2025 partition sums of each
 line's isotopologue (the data HITRAN and HAPI use, shipped in ``ghgsif/data/tips``), Doppler
-widths take each isotopologue's mass, every line is summed within 25 cm-1 of its centre,
-and H2O lines take water vapour's own broadening at the layer's standard H2O amount.
+widths take each isotopologue's mass, every line is summed within 25 cm-1 of its centre
+(its far wings, beyond 1 cm-1, on a 0.02 cm-1 grid interpolated linearly:
+:func:`lbl_two_grid`, within 2e-5 of the direct sum's peak), and H2O lines take water
+vapour's own broadening at the layer's standard H2O amount.
 Approximations: no line mixing or collision-induced absorption, no Rayleigh or aerosol
 scattering, Earth-Sun distance 1 AU.
 """
@@ -105,6 +107,95 @@ def lbl_kernel(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
                 out[i] += norm * _humlicek((nu_grid[i] - nu0[j]) / sd, y)
 
 
+#: Far wings (beyond ``NEAR_CM`` of a line's centre, out to the cut-off) are summed on a
+#: grid of ``COARSE_CM`` and interpolated linearly (:func:`lbl_two_grid`).
+NEAR_CM, COARSE_CM = 1.0, 0.02
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _coarse_wings(c0: float, h: float, nu0: np.ndarray, strength: np.ndarray,
+                  gamma_l: np.ndarray, sigma_d: np.ndarray, wing: float,
+                  coarse: np.ndarray) -> None:
+    """Add every line within ``wing`` of each node of the uniform grid ``c0 + k h``."""
+    n = coarse.size
+    n_chunks = 64
+    for c in nb.prange(n_chunks):
+        k0 = c * n // n_chunks
+        k1 = (c + 1) * n // n_chunks
+        if k1 <= k0:
+            continue
+        j0 = np.searchsorted(nu0, c0 + k0 * h - wing)
+        j1 = np.searchsorted(nu0, c0 + (k1 - 1) * h + wing, side="right")
+        for j in range(j0, j1):
+            sd = sigma_d[j] * np.sqrt(2.0)
+            norm = strength[j] / (sigma_d[j] * np.sqrt(2.0 * np.pi))
+            y = gamma_l[j] / sd
+            a = max(k0, int(np.ceil((nu0[j] - wing - c0) / h)))
+            b = min(k1, int(np.floor((nu0[j] + wing - c0) / h)) + 1)
+            for k in range(a, b):
+                coarse[k] += norm * _humlicek((c0 + k * h - nu0[j]) / sd, y)
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def _fine_from_coarse(nu_grid: np.ndarray, c0: float, h: float, coarse: np.ndarray,
+                      nu0: np.ndarray, strength: np.ndarray, gamma_l: np.ndarray,
+                      sigma_d: np.ndarray, near: float, out: np.ndarray) -> None:
+    """Interpolate the coarse sum to ``nu_grid``, then correct the cores.
+
+    Within ``near`` of each line its interpolated share is replaced by its exact profile.
+    """
+    n = nu_grid.size
+    n_chunks = 64
+    for c in nb.prange(n_chunks):
+        i0 = c * n // n_chunks
+        i1 = (c + 1) * n // n_chunks
+        if i1 <= i0:
+            continue
+        for i in range(i0, i1):
+            t = (nu_grid[i] - c0) / h
+            k = min(max(int(np.floor(t)), 0), coarse.size - 2)
+            w = t - k
+            out[i] += (1.0 - w) * coarse[k] + w * coarse[k + 1]
+        j0 = np.searchsorted(nu0, nu_grid[i0] - near)
+        j1 = np.searchsorted(nu0, nu_grid[i1 - 1] + near, side="right")
+        for j in range(j0, j1):
+            sd = sigma_d[j] * np.sqrt(2.0)
+            norm = strength[j] / (sigma_d[j] * np.sqrt(2.0 * np.pi))
+            y = gamma_l[j] / sd
+            a = max(i0, np.searchsorted(nu_grid, nu0[j] - near))
+            b = min(i1, np.searchsorted(nu_grid, nu0[j] + near, side="right"))
+            for i in range(a, b):
+                t = (nu_grid[i] - c0) / h
+                k = min(max(int(np.floor(t)), 0), coarse.size - 2)
+                w = t - k
+                ca = c0 + k * h
+                exact = _humlicek((nu_grid[i] - nu0[j]) / sd, y)
+                lin = ((1.0 - w) * _humlicek((ca - nu0[j]) / sd, y)
+                       + w * _humlicek((ca + h - nu0[j]) / sd, y))
+                out[i] += norm * (exact - lin)
+
+
+def lbl_two_grid(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
+                 gamma_l: np.ndarray, sigma_d: np.ndarray, wing: float,
+                 out: np.ndarray, near: float = NEAR_CM, coarse_cm: float = COARSE_CM) -> None:
+    """Add ``sum_lines S * Voigt(nu - nu0)`` to ``out`` as :func:`lbl_kernel` does, faster.
+
+    Every line is summed within ``wing`` of its centre on a uniform grid of ``coarse_cm``
+    and interpolated linearly to ``nu_grid``; within ``near`` of its centre the line's
+    exact profile on ``nu_grid`` replaces its interpolated share. The interpolation error
+    beyond ``near`` is ``h^2 / 8 |V''|``: for a Lorentz wing ``6 / d^2`` relative, 1.2e-3 of
+    the wing at 0.5 cm-1, a few 1e-5 of the line's peak at 1 atm. About six times fewer
+    profile evaluations than the direct sum for 25 cm-1 wings.
+    """
+    h = float(coarse_cm)
+    c0 = float(np.floor(nu_grid[0] / h) * h - h)
+    n_coarse = int(np.ceil((nu_grid[-1] - c0) / h)) + 2
+    coarse = np.zeros(n_coarse)
+    _coarse_wings(c0, h, nu0, strength, gamma_l, sigma_d, float(wing), coarse)
+    _fine_from_coarse(nu_grid, c0, h, coarse, nu0, strength, gamma_l, sigma_d, float(near),
+                      out)
+
+
 def line_shape_parameters(lines: np.ndarray, molecule: int, p_atm: float, t_k: float,
                           self_vmr: float = 0.0
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -183,7 +274,8 @@ def layer_optical_depths(wl_nm: np.ndarray, group: str, layers: Layers,
                          wing_cm: float = 25.0) -> dict[str, np.ndarray]:
     """Optical depth (layers, grid) of each gas at the layers' standard columns.
 
-    Every line of the packaged lists is summed within ``wing_cm`` of its centre.
+    Every line of the packaged lists is summed within ``wing_cm`` of its centre
+    (:func:`lbl_two_grid`).
     """
     nu_desc = 1e7 / wl_nm
     nu = nu_desc[::-1].copy()
@@ -196,7 +288,7 @@ def layer_optical_depths(wl_nm: np.ndarray, group: str, layers: Layers,
             own = float(layers.vmr[gas][k]) if gas in SELF_BROADENED else 0.0
             c, st, gl, sd = line_shape_parameters(lines, mol, layers.p_hpa[k] / 1013.25,
                                                   layers.t_k[k], own)
-            lbl_kernel(nu, c, st, gl, sd, wing_cm, xsec)
+            lbl_two_grid(nu, c, st, gl, sd, wing_cm, xsec)
             tau[k] = (xsec * layers.air_column_cm2[k] * layers.vmr[gas][k])[::-1]
         out[gas] = tau
     return out
