@@ -78,6 +78,18 @@ def _humlicek(x: float, y: float) -> float:
     return w.real
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _profile_scales(strength: float, gamma_l: float, sigma_d: float
+                    ) -> tuple[float, float, float]:
+    """Scales of one line's Voigt profile.
+
+    The Faddeeva argument's scale ``sqrt(2) sigma``, the normalising factor
+    ``S / (sigma sqrt(2 pi))`` and ``y = gamma_L / (sqrt(2) sigma)``.
+    """
+    sd = sigma_d * np.sqrt(2.0)
+    return sd, strength / (sigma_d * np.sqrt(2.0 * np.pi)), gamma_l / sd
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def lbl_kernel(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
                gamma_l: np.ndarray, sigma_d: np.ndarray, wing: float, out: np.ndarray) -> None:
@@ -98,9 +110,7 @@ def lbl_kernel(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
         j0 = np.searchsorted(nu0, lo)
         j1 = np.searchsorted(nu0, hi)
         for j in range(j0, j1):
-            sd = sigma_d[j] * np.sqrt(2.0)
-            norm = strength[j] / (sigma_d[j] * np.sqrt(2.0 * np.pi))
-            y = gamma_l[j] / sd
+            sd, norm, y = _profile_scales(strength[j], gamma_l[j], sigma_d[j])
             a = max(i0, np.searchsorted(nu_grid, nu0[j] - wing))
             b = min(i1, np.searchsorted(nu_grid, nu0[j] + wing))
             for i in range(a, b):
@@ -127,9 +137,7 @@ def _coarse_wings(c0: float, h: float, nu0: np.ndarray, strength: np.ndarray,
         j0 = np.searchsorted(nu0, c0 + k0 * h - wing)
         j1 = np.searchsorted(nu0, c0 + (k1 - 1) * h + wing, side="right")
         for j in range(j0, j1):
-            sd = sigma_d[j] * np.sqrt(2.0)
-            norm = strength[j] / (sigma_d[j] * np.sqrt(2.0 * np.pi))
-            y = gamma_l[j] / sd
+            sd, norm, y = _profile_scales(strength[j], gamma_l[j], sigma_d[j])
             a = max(k0, int(np.ceil((nu0[j] - wing - c0) / h)))
             b = min(k1, int(np.floor((nu0[j] + wing - c0) / h)) + 1)
             for k in range(a, b):
@@ -159,9 +167,7 @@ def _fine_from_coarse(nu_grid: np.ndarray, c0: float, h: float, coarse: np.ndarr
         j0 = np.searchsorted(nu0, nu_grid[i0] - near)
         j1 = np.searchsorted(nu0, nu_grid[i1 - 1] + near, side="right")
         for j in range(j0, j1):
-            sd = sigma_d[j] * np.sqrt(2.0)
-            norm = strength[j] / (sigma_d[j] * np.sqrt(2.0 * np.pi))
-            y = gamma_l[j] / sd
+            sd, norm, y = _profile_scales(strength[j], gamma_l[j], sigma_d[j])
             a = max(i0, np.searchsorted(nu_grid, nu0[j] - near))
             b = min(i1, np.searchsorted(nu_grid, nu0[j] + near, side="right"))
             for i in range(a, b):
