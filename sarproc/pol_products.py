@@ -132,7 +132,8 @@ def _layer_specs() -> dict[str, tuple[str, str]]:
     return specs
 
 
-#: Layers stored as flags (unsigned bytes, CF ``flag_values``), not as floats.
+#: Layers stored as flags (bytes, CF ``flag_values``; CF 1.8 has no unsigned types),
+#: not as floats.
 _FLAG_LAYERS = {"freeman_corrected": ("realisable c13_scaled_to_bound",)}
 
 
@@ -266,7 +267,7 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, radar_k: float
                       "freeman_volume": fd["volume"]}
             ok = np.isfinite(fd["volume"])
             nc_vars["freeman_corrected"][m0:m1, :] = np.where(
-                ok, fd["corrected"].astype(np.uint8), np.uint8(255))
+                ok, fd["corrected"].astype(np.int8), np.int8(-1))
             n_corrected += int(fd["corrected"].sum())
             n_decomposed += int(ok.sum())
             for name, data in layers.items():
@@ -335,13 +336,13 @@ def _netcdf_layout(nc: netCDF4.Dataset, provenance: dict[str, str], xm: np.ndarr
     out = {}
     for name, (units, long_name) in specs.items():
         flag = name in _FLAG_LAYERS
-        var = nc.createVariable(name, "u1" if flag else "f4", ("y", "x"), zlib=True,
-                                fill_value=np.uint8(255) if flag else np.float32(np.nan),
+        var = nc.createVariable(name, "i1" if flag else "f4", ("y", "x"), zlib=True,
+                                fill_value=np.int8(-1) if flag else np.float32(np.nan),
                                 chunksizes=(max(1, min(block_rows, ym.size)),
                                             max(1, min(4096, xm.size))))
         var.set_var_chunk_cache(size=1 << 20)  # written block by block: not 64 MB each
         if flag:
-            var.flag_values = np.array([0, 1], np.uint8)
+            var.flag_values = np.array([0, 1], np.int8)
             var.flag_meanings = _FLAG_LAYERS[name][0]
         else:
             var.units = units
