@@ -157,9 +157,21 @@ def line_list(band_group: str, molecule: int, numin: float, numax: float,
               lines: LineLists = ()) -> np.ndarray:
     """Lines of one molecule for ``O2A`` or ``SWIR`` between ``numin`` and ``numax``.
 
-    From the packaged list, or the user's ``.par`` file named in ``lines``.
+    From the packaged list, or the user's ``.par`` file named in ``lines``. A line of an
+    isotopologue without shipped partition sums or mass (``data/tips``) is refused here,
+    naming the file and the line, rather than deep in the line-by-line code.
     """
-    return read_par(line_file(band_group, molecule, lines), numin, numax, molecule=molecule)
+    path = line_file(band_group, molecule, lines)
+    arr = read_par(path, numin, numax, molecule=molecule)
+    known = set(_tips()[1]) & set(_isotopologues())
+    for code in np.unique(arr["isotopologue"]):
+        if (int(molecule), int(code)) not in known:
+            first = int(np.flatnonzero(arr["isotopologue"] == code)[0])
+            raise ValueError(
+                f"{path}: line at {arr['nu'][first]:.6f} cm-1 is of molecule {molecule} "
+                f"isotopologue {code}, which has no TIPS partition sum or HITRAN mass in "
+                "ghgsif/data/tips (SOURCES.md section 6)")
+    return arr
 
 
 @lru_cache(maxsize=4)

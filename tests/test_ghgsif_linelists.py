@@ -72,3 +72,17 @@ def test_a_malformed_user_list_names_file_and_line(tmp_path):
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(HitranFormatError, match=r"o2\.par:4: record of 100 characters"):
         telluric_depth(np.linspace(757.0, 757.5, 50), 7, 757.0, 757.5, ((7, str(bad)),))
+
+
+def test_a_user_list_with_an_unknown_isotopologue_names_file_and_line(tmp_path):
+    """A line of an isotopologue the shipped TIPS sums and masses do not hold (O2
+    isotopologue 5 here) is refused at reading, naming the file and the line."""
+    from ghgsif.refdata import line_list
+
+    odd = tmp_path / "o2.par"
+    lines = O2_PAR.read_text().splitlines()[:5]
+    lines[2] = lines[2][:2] + "5" + lines[2][3:]
+    odd.write_text("\n".join(lines) + "\n")
+    nu = float(lines[2][3:15])
+    with pytest.raises(ValueError, match=rf"o2\.par: line at {nu:.6f} cm-1 .* isotopologue 5"):
+        line_list("O2A", 7, 0.0, 1e5, ((7, str(odd)),))
