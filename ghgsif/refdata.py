@@ -29,6 +29,9 @@ GAS_MOLECULES = {"H2O": 1, "CO2": 2, "CH4": 6, "O2": 7}
 LineLists = tuple[tuple[int, str], ...]
 #: HITRAN's reference temperature of line intensities (K).
 T_REF_K = 296.0
+#: Gases that broaden their own lines beyond HITRAN's ``gamma_air`` (broadening by dry
+#: air, O2 included): water vapour, which is not part of dry air.
+SELF_BROADENED = ("H2O",)
 
 
 @lru_cache(maxsize=1)

@@ -48,6 +48,7 @@ import numpy as np
 from flightlog.provenance import atomic_output
 from ghgsif.atmosphere import Layers
 from ghgsif.refdata import (
+    SELF_BROADENED,
     T_REF_K,
     LineLists,
     intensity_ratio_q,
@@ -94,7 +95,7 @@ def humlicek_w4(x: float, y: float) -> float:
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def voigt_sum(nu: np.ndarray, nu0: np.ndarray, s: np.ndarray, gamma_l: np.ndarray,
-              alpha_d: np.ndarray, wing: np.ndarray, anchor: np.ndarray,
+              alpha_d: np.ndarray, wing: float, anchor: np.ndarray,
               out: np.ndarray) -> None:
     """Add ``sum_i s_i V(nu - nu0_i)`` to ``out`` on the ascending uniform grid ``nu``.
 
@@ -113,13 +114,13 @@ def voigt_sum(nu: np.ndarray, nu0: np.ndarray, s: np.ndarray, gamma_l: np.ndarra
             continue
         lo_nu, hi_nu = nu[lo_i], nu[hi_i - 1]
         for k in range(nu0.size):
-            if anchor[k] + wing[k] < lo_nu or anchor[k] - wing[k] > hi_nu:
+            if anchor[k] + wing < lo_nu or anchor[k] - wing > hi_nu:
                 continue
             inv_a = SQRT_LN2 / alpha_d[k]
             y = gamma_l[k] * inv_a
             amp = s[k] * inv_a / SQRT_PI
-            i0 = max(lo_i, int(np.ceil((anchor[k] - wing[k] - nu[0]) / d)))
-            i1 = min(hi_i, int(np.floor((anchor[k] + wing[k] - nu[0]) / d)) + 1)
+            i0 = max(lo_i, int(np.ceil((anchor[k] - wing - nu[0]) / d)))
+            i1 = min(hi_i, int(np.floor((anchor[k] + wing - nu[0]) / d)) + 1)
             for i in range(i0, i1):
                 out[i] += amp * humlicek_w4((nu[i] - nu0[k]) * inv_a, y)
 
@@ -159,14 +160,9 @@ def line_by_line(nu: np.ndarray, band_group: str, gas: str, p_hpa: float, t_k: f
     if lines.size == 0:
         return out
     c, s, g, a = line_parameters(lines, mol, p_hpa / 1013.25, t_k, vmr)
-    wing = np.full(lines.size, float(wing_cm))
-    voigt_sum(np.ascontiguousarray(nu, np.float64), c, s, g, a, wing,
+    voigt_sum(np.ascontiguousarray(nu, np.float64), c, s, g, a, float(wing_cm),
               np.ascontiguousarray(lines["nu"], np.float64), out)
     return out
-
-
-#: Gases whose own broadening the tables include (module doc): not part of dry air.
-SELF_BROADENED = ("H2O",)
 
 
 def standard_h2o_vmr(p_hpa: float) -> float:

@@ -134,7 +134,7 @@ def _layer_specs() -> dict[str, tuple[str, str]]:
 
 #: Layers stored as flags (bytes, CF ``flag_values``; CF 1.8 has no unsigned types),
 #: not as floats.
-_FLAG_LAYERS = {"freeman_corrected": ("realisable c13_scaled_to_bound",)}
+_FLAG_LAYERS = {"freeman_corrected": "realisable c13_scaled_to_bound"}
 
 
 def _db(v: np.ndarray) -> np.ndarray:
@@ -343,7 +343,7 @@ def _netcdf_layout(nc: netCDF4.Dataset, provenance: dict[str, str], xm: np.ndarr
         var.set_var_chunk_cache(size=1 << 20)  # written block by block: not 64 MB each
         if flag:
             var.flag_values = np.array([0, 1], np.int8)
-            var.flag_meanings = _FLAG_LAYERS[name][0]
+            var.flag_meanings = _FLAG_LAYERS[name]
         else:
             var.units = units
         var.long_name = long_name
