@@ -22,9 +22,9 @@ import numpy as np
 import scipy.fft
 
 from benchmarks.common import Result, best_of
+from flightlog.constants import C_LIGHT_M_S
 from flightlog.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from sarproc.backprojection import (
-    C_LIGHT,
     backproject_tiles_kernel,
     merge_subtiles,
     subtiles,
@@ -79,7 +79,7 @@ def _exact_vs_fastsar(n: int = 512, n_p: int = 1024) -> list[Result]:
     pix = g0 + (gx[..., None] - n / 4) * north + (gy[..., None] + 2900) * east
     rc = (rng.normal(size=(n_p, 2048)) + 1j * rng.normal(size=(n_p, 2048))).astype(np.complex64)
     rcu = upsample(rc, 8)
-    tau0 = np.full(n_p, 2 * 4000.0 / C_LIGHT)
+    tau0 = np.full(n_p, 2 * 4000.0 / C_LIGHT_M_S)
     track = np.tile(north, (n_p, 1))
     table = window_weights("rect", np.linspace(-0.5, 0.5, 2001))
     axes = np.zeros((n_p, 3, 3))
@@ -126,7 +126,7 @@ def _fast_path(n: int = 4096) -> list[Result]:
     apc = g0 + 3000 * up + x[:, None] * north
     r_min = np.hypot(3000, 3000 - ext / 2) - 50
     r_max = np.hypot(np.hypot(3000, 3000 + ext / 2), 2 * sin_half * 4500) + 50
-    ns = int(2 * (r_max - r_min) / C_LIGHT * FS) + 256
+    ns = int(2 * (r_max - r_min) / C_LIGHT_M_S * FS) + 256
     spec = rng.normal(size=(n_p, ns)) + 1j * rng.normal(size=(n_p, ns))
     spec[:, np.abs(scipy.fft.fftfreq(ns, 1 / FS)) > BW / 2] = 0
     rc = scipy.fft.ifft(spec, axis=1).astype(np.complex64)
@@ -137,7 +137,7 @@ def _fast_path(n: int = 4096) -> list[Result]:
                    np.ones(n_p, bool), np.zeros(n_p, np.int64), np.zeros(n_p), apc,
                    np.tile(120 * north, (n_p, 1)), np.tile([0, 0, 0, 1.0], (n_p, 1)), ns)
     geo = ChannelGeometry(ch, np.arange(n_p), np.tile(north, (n_p, 1)),
-                          np.full(n_p, 2 * r_min / C_LIGHT), FS, FC, BW, 0.48,
+                          np.full(n_p, 2 * r_min / C_LIGHT_M_S), FS, FC, BW, 0.48,
                           np.ascontiguousarray(axes), np.deg2rad(10.0), np.deg2rad(35.0))
     times: dict[str, float] = {}
     energy = {"ref": 0.0, "diff": 0.0}

@@ -14,9 +14,10 @@ import time
 import numpy as np
 
 from benchmarks.common import Result
+from flightlog.constants import C_LIGHT_M_S
 from sim.flight import AnalyticFlight, Turbulence
 from sim.radiative import BandModel, Sounding
-from sim.sar_echo import C_LIGHT, RadarBand, synthesize
+from sim.sar_echo import RadarBand, synthesize
 from sim.sar_raw import ground_frame, place, pulse_geometry
 
 BAND = RadarBand(1.2575e9, 85e6, 10e-6, 1, 3500.0, 160.0, 100e6, 10.0, 35.0)
@@ -34,7 +35,7 @@ def _echo_rates(n_scatterers: int = 20000, n_pulses: int = 128) -> tuple[float, 
     t = t0 + np.arange(n_pulses) / 500.0
     geom = pulse_geometry(flight, t, np.zeros(3), ANT, "right")
     r = np.linalg.norm(centre - geom.apc[0])
-    tau0 = np.full(n_pulses, 2 * (r - 300) / C_LIGHT - 5e-6)
+    tau0 = np.full(n_pulses, 2 * (r - 300) / C_LIGHT_M_S - 5e-6)
     tx = np.arange(n_pulses) % 2
     none3, none22 = np.zeros((0, 3)), np.zeros((0, 2, 2))
     synthesize(geom, tx, tau0, 1536, BAND, none3, none22, xyz[:5], s[:5])  # compile

@@ -21,6 +21,7 @@ import numpy as np
 
 from flightlog.clockfit import ClockModel, fit_clock
 from flightlog.descriptor import FlightDescriptor, load_descriptor
+from flightlog.errors import PisarL3Error
 from flightlog.geodesy import ecef_to_geodetic, euler_to_matrix
 from flightlog.geolocate import (
     Dem,
@@ -52,7 +53,7 @@ from flightlog.trajectory import Trajectory
 log = logging.getLogger(__name__)
 
 
-class AlignmentError(ValueError):
+class AlignmentError(PisarL3Error, ValueError):
     """The dump cannot be aligned (no navigation, no usable time sync)."""
 
 
@@ -165,13 +166,17 @@ def load_trajectory(desc: FlightDescriptor, max_gap_s: float = 0.05) -> tuple[Tr
     from flightlog.nmea import read_nmea
     from flightlog.novatel import read_inspvaxa
 
+    rejected: list[str] = []
     for pattern, reader in (("*.asc", read_inspvaxa), ("*.nmea", read_nmea)):
         for p in sorted(nav_dir.glob(pattern)):
             try:
                 return reader(p), p
-            except ValueError:
-                continue
-    raise AlignmentError(f"{sbet}: {why} and no usable NovAtel or NMEA log in {nav_dir}")
+            except ValueError as exc:  # this log is unusable: the next one may do
+                rejected.append(f"{p.name}: {exc}")
+                log.warning("%s: unusable (%s); trying the next navigation log", p, exc)
+    logs = ("; rejected: " + "; ".join(rejected)) if rejected else ""
+    raise AlignmentError(f"{sbet}: {why} and no usable NovAtel or NMEA log in {nav_dir}"
+                         f"{logs}")
 
 
 def _read(desc: FlightDescriptor, name: str, chunk_bytes: int) -> tuple[

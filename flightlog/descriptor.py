@@ -17,11 +17,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from flightlog.errors import PisarL3Error
+
 DESCRIPTOR_NAME = "flight.json"
 SUPPORTED_ICD_VERSIONS = ("1",)
 
 
-class DescriptorError(ValueError):
+class DescriptorError(PisarL3Error, ValueError):
     """A ``flight.json`` that cannot be used; the message names the key and the problem."""
 
 
@@ -213,6 +215,30 @@ class FlightDescriptor(_Model):
             If the path is absolute or leaves the dump directory.
         """
         return _inside(self.root, rel, key)
+
+    def require_sar(self) -> SarSection:
+        """The ``sar`` section.
+
+        Raises
+        ------
+        DescriptorError
+            If the flight describes no SAR.
+        """
+        if self.sar is None:
+            raise DescriptorError(f"{self.root / DESCRIPTOR_NAME}: no 'sar' section")
+        return self.sar
+
+    def require_ghgsif(self) -> GhgsifSection:
+        """The ``ghgsif`` section.
+
+        Raises
+        ------
+        DescriptorError
+            If the flight describes no spectrometer.
+        """
+        if self.ghgsif is None:
+            raise DescriptorError(f"{self.root / DESCRIPTOR_NAME}: no 'ghgsif' section")
+        return self.ghgsif
 
     def stream_location(self, name: Literal["sar", "ghgsif"]) -> tuple[Path, str]:
         """Folder and file-name prefix of a stream's segment files."""

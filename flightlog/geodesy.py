@@ -13,11 +13,7 @@ import numba as nb
 import numpy as np
 from pyproj import Transformer
 
-WGS84_A = 6378137.0
-WGS84_F = 1.0 / 298.257223563
-WGS84_B = WGS84_A * (1.0 - WGS84_F)
-WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
-WGS84_EP2 = WGS84_E2 / (1.0 - WGS84_E2)
+from flightlog.constants import WGS84_A, WGS84_B, WGS84_E2, WGS84_EP2
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)

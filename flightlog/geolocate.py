@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from flightlog.geodesy import WGS84_A, WGS84_B, _ecef_to_geodetic_one, euler_to_matrix
+from flightlog.constants import WGS84_A, WGS84_B
+from flightlog.geodesy import _ecef_to_geodetic_one, euler_to_matrix
 
 
 @nb.njit(cache=True, nogil=True)

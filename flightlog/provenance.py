@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from flightlog.errors import PisarL3Error
+
 
 def software_version() -> str:
     """Version of the installed toolkit distribution."""
@@ -63,7 +65,7 @@ _NO_ROOM = {errno.ENOSPC: "No space left on device", errno.EDQUOT: "Disk quota e
             errno.EFBIG: "File too large"}
 
 
-class OutputFull(OSError):
+class OutputFull(PisarL3Error, OSError):
     """A product could not be written: its disk is full (or a quota or size limit hit).
 
     HDF5 reports a failed write as ``RuntimeError`` or ``OSError`` with the C errno only in

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from flightlog.constants import G0_M_S2, M_AIR_KG
 from ghgsif.refdata import us_standard_atmosphere
 
-G0 = 9.80665  # m s-2
-M_AIR = 28.9644e-3 / 6.02214076e23  # kg per molecule of dry air
 PRIOR_CO2 = 420e-6  # mol/mol, surface prior
 PRIOR_CH4 = 1.9e-6
 
@@ -60,6 +59,6 @@ def make_layers(surface_km: float, aircraft_km: float, top_km: float = 70.0) -> 
     vmr["CO2"] *= PRIOR_CO2 / a["CO2"][0]
     vmr["CH4"] *= PRIOR_CH4 / a["CH4"][0]
     p1, p2 = p[:-1], p[1:]
-    col = (p1 - p2) * 100.0 / (G0 * M_AIR) * 1e-4
+    col = (p1 - p2) * 100.0 / (G0_M_S2 * M_AIR_KG) * 1e-4
     return Layers(lv[:-1], lv[1:], (p1 - p2) / np.log(p1 / p2), 0.5 * (t[:-1] + t[1:]), col,
                   {g: 0.5 * (v[:-1] + v[1:]) for g, v in vmr.items()}, p1)

@@ -14,10 +14,12 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from flightlog.errors import PisarL3Error
+
 _PIXEL_KEYS = ("wavelength_nm", "isrf_fwhm_nm", "gain", "dark_offset", "bad_pixel")
 
 
-class CalibrationError(ValueError):
+class CalibrationError(PisarL3Error, ValueError):
     """The calibration file is missing, unreadable or inconsistent (names file and key)."""
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from flightlog.errors import PisarL3Error
+
 #: Parsed line parameters (vacuum wavenumbers, intensities at 296 K).
 LINE_DTYPE = np.dtype([
     ("molecule", "i2"), ("isotopologue", "i2"), ("nu", "f8"), ("sw", "f8"), ("a", "f8"),
@@ -35,7 +37,7 @@ _FIELDS: list[tuple[str, int, int, Callable[[str], float]]] = [
 ]
 
 
-class HitranFormatError(ValueError):
+class HitranFormatError(PisarL3Error, ValueError):
     """A ``.par`` record that does not parse; the message names file and line."""
 
 

@@ -152,10 +152,9 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
     """
     map_fn = map_fn or _serial_map
     desc = load_descriptor(dump)
-    if desc.ghgsif is None:
-        raise ValueError(f"{desc.root / 'flight.json'}: no 'ghgsif' section")
+    gs = desc.require_ghgsif()
     out = Path(out)
-    cal_path = desc.resolve(desc.ghgsif.calibration, "ghgsif.calibration")
+    cal_path = desc.resolve(gs.calibration, "ghgsif.calibration")
     l1b_path = out / f"{desc.flight_id}_GHGSIF_L1B.nc"
     l2_path = out / f"{desc.flight_id}_GHGSIF_L2.nc"
     l2: dict[str, list[np.ndarray]] = {k: [] for k in _L2_VARS}
@@ -167,7 +166,7 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
             nc.title = "Pi-SAR-L3 GHG/SIF spectrometer L1B radiances"
             for k, v in attrs.items():
                 nc.setncattr(k, v)
-            for band in desc.ghgsif.bands:
+            for band in gs.bands:
                 if band.name not in al.ghgsif:
                     continue
                 stats[band.name] = _band(dump, band, al, cal_path, cfg, nc, l2, xgas,

@@ -45,6 +45,7 @@ from pathlib import Path
 import numba as nb
 import numpy as np
 
+from flightlog.constants import AMU_KG, C2_CM_K, C_LIGHT_M_S, K_BOLTZMANN_J_K
 from flightlog.provenance import atomic_output
 from ghgsif.atmosphere import Layers
 from ghgsif.refdata import (
@@ -58,10 +59,6 @@ from ghgsif.refdata import (
     us_standard_atmosphere,
 )
 
-C2 = 1.4387769  # cm K
-K_B = 1.380649e-23
-AMU = 1.66053906660e-27  # kg, CODATA 2018 (HITRAN's masses are in u)
-C_LIGHT = 299_792_458.0
 T_REF = T_REF_K
 SQRT_LN2 = float(np.sqrt(np.log(2.0)))
 SQRT_PI = float(np.sqrt(np.pi))
@@ -133,14 +130,14 @@ def line_parameters(lines: np.ndarray, molecule: int, p_atm: float, t_k: float,
     doc: water vapour only).
     """
     nu = lines["nu"]
-    stim = (1 - np.exp(-C2 * nu / t_k)) / (1 - np.exp(-C2 * nu / T_REF))
+    stim = (1 - np.exp(-C2_CM_K * nu / t_k)) / (1 - np.exp(-C2_CM_K * nu / T_REF))
     s = (lines["sw"] * intensity_ratio_q(molecule, lines["isotopologue"], t_k)
-         * np.exp(-C2 * lines["elower"] * (1 / t_k - 1 / T_REF)) * stim)
+         * np.exp(-C2_CM_K * lines["elower"] * (1 / t_k - 1 / T_REF)) * stim)
     gam = ((1 - vmr) * lines["gamma_air"] + vmr * lines["gamma_self"]) * p_atm * (
         T_REF / t_k) ** lines["n_air"]
     centre = nu + lines["delta_air"] * p_atm
-    mass = isotopologue_mass(molecule, lines["isotopologue"]) * AMU
-    alpha = centre / C_LIGHT * np.sqrt(2 * K_B * t_k * np.log(2) / mass)
+    mass = isotopologue_mass(molecule, lines["isotopologue"]) * AMU_KG
+    alpha = centre / C_LIGHT_M_S * np.sqrt(2 * K_BOLTZMANN_J_K * t_k * np.log(2) / mass)
     return centre, s, gam, alpha
 
 

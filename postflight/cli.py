@@ -88,15 +88,15 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_align(args: argparse.Namespace) -> int:
-    from flightlog.align import AlignmentError, align, write_aligned
-    from flightlog.descriptor import DescriptorError
+    from flightlog.align import align, write_aligned
+    from flightlog.errors import PisarL3Error
     from postflight.align_report import format_alignment
 
     try:
         al = align(args.dump, reference_height_m=args.reference_height,
                    chunk_bytes=args.chunk_mib << 20, max_nav_gap_s=args.max_nav_gap)
         path = write_aligned(al, Path(args.out) / "aligned.h5")
-    except (DescriptorError, AlignmentError, OSError) as exc:
+    except (PisarL3Error, OSError) as exc:
         return _unusable("align", exc)
     print(format_alignment(al.report()))
     print(f"written: {path}")
@@ -154,14 +154,11 @@ def _run_configured(command: str, args: argparse.Namespace, job: Any,
 
     Returns the status (0 when the job ran) and the job's result.
     """
-    from flightlog.align import AlignmentError
-    from flightlog.descriptor import DescriptorError
-    from ghgsif.calibration import CalibrationError
-    from postflight.process import ConfigError, load_config
+    from flightlog.errors import PisarL3Error
+    from postflight.process import load_config
 
     # OSError: an unreadable input, a read-only or full output disk, a bad path given
-    caught: tuple[type[BaseException], ...] = (ConfigError, DescriptorError, AlignmentError,
-                                               CalibrationError, OSError, *unusable)
+    caught: tuple[type[BaseException], ...] = (PisarL3Error, OSError, *unusable)
     try:
         sets = list(args.set)
         if getattr(args, "max_memory", None):
@@ -176,7 +173,6 @@ def _process(command: str, args: argparse.Namespace, dump: Any,
              reflectors: Any = None) -> tuple[int, Any]:
     """``process_dump`` with the scale-out and resume options; (status, summary)."""
     from postflight.process import process_dump
-    from postflight.runstate import RunLocked
     from postflight.scaleout import Executor
 
     def job(cfg: Any) -> Any:
@@ -184,7 +180,7 @@ def _process(command: str, args: argparse.Namespace, dump: Any,
             return process_dump(dump, args.out, cfg, executor=ex, resume=not args.restart,
                                 reflectors=reflectors)
 
-    status, summary = _run_configured(command, args, job, (RunLocked,))
+    status, summary = _run_configured(command, args, job)
     if status:
         return status, None
     steps = summary["steps"]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from flightlog.anomalies import Anomaly
+from flightlog.errors import PisarL3Error
 from flightlog.ingest import LiveStream, PacketTable
 from flightlog.packets import APID_GHGSIF_FRAME, APID_SAR_ECHO
 from flightlog.payloads import echo_samples, frame_counts
@@ -39,7 +40,7 @@ log = logging.getLogger("postflight.follow")
 READ_BYTES = 1 << 16
 
 
-class SourceError(OSError):
+class SourceError(PisarL3Error, OSError):
     """A live source that cannot be opened."""
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from flightlog.descriptor import DescriptorError, FlightDescriptor, load_descriptor
+from flightlog.errors import PisarL3Error
 from flightlog.ingest import open_stream
 
 STREAMS = ("sar", "ghgsif")
 
 
-class UnusableDump(Exception):
+class UnusableDump(PisarL3Error):
     """The dump cannot be read at all (no or invalid descriptor, no stream)."""
 
 

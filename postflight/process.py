@@ -24,7 +24,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flightlog.align import align
+from flightlog.constants import C_LIGHT_M_S
 from flightlog.descriptor import FlightDescriptor, load_descriptor
+from flightlog.errors import PisarL3Error
 from flightlog.geolocate import Dem
 from flightlog.provenance import (
     atomic_output,
@@ -97,7 +99,7 @@ class RunConfig(BaseModel):
         return self.model_copy(update={"sar": sar, "pol": pol, "ghgsif": gs})
 
 
-class ConfigError(ValueError):
+class ConfigError(PisarL3Error, ValueError):
     """An invalid run configuration; the message names the file and key."""
 
 
@@ -178,23 +180,23 @@ def load_dem(path: str) -> Dem:
 
 def default_grid(l0: h5py.File, desc: FlightDescriptor, cfg: SarConfig) -> MapGrid:
     """The configured grid, or the illuminated swath of the first channel."""
-    assert desc.sar is not None
+    sar = desc.require_sar()
     band, pol = channels(l0)[0]
     ch = read_channel(l0, band, pol)
     ok = ch.valid & ch.present
     apc = ch.position[ok]
-    fs = desc.sar.adc_sampling_rate_hz
-    chirp = max(b.chirp_duration_s for b in desc.sar.bands)
-    c2 = 299_792_458.0 / 2
+    fs = sar.adc_sampling_rate_hz
+    chirp = max(b.chirp_duration_s for b in sar.bands)
+    c2 = C_LIGHT_M_S / 2
     near = c2 * (float(np.min(ch.window_start_ticks[ok])) / fs + chirp / 2)
     far = c2 * (float(np.max(ch.window_start_ticks[ok]) + ch.n_samples) / fs - chirp / 2)
     if cfg.grid.bounds is not None:
         epsg = cfg.grid.epsg
         if epsg is None:
-            epsg, _ = swath_bounds(apc, reference_track(apc), desc.sar.look_side, near, far,
+            epsg, _ = swath_bounds(apc, reference_track(apc), sar.look_side, near, far,
                                    cfg.reference_height_m)
         return MapGrid.from_bounds(epsg, cfg.grid.bounds, cfg.grid.spacing_m)
-    epsg, bounds = swath_bounds(apc, reference_track(apc), desc.sar.look_side, near, far,
+    epsg, bounds = swath_bounds(apc, reference_track(apc), sar.look_side, near, far,
                                 cfg.reference_height_m, cfg.grid.epsg)
     return MapGrid.from_bounds(epsg, bounds, cfg.grid.spacing_m)
 
@@ -205,7 +207,7 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
     from sarproc.pol_products import PolConfig, polarimetric_products
     from sarproc.radiometry import band_radar_constant
 
-    assert desc.sar is not None
+    sar = desc.require_sar()
     made: dict[str, str] = {}
     with h5py.File(gslc, "r") as f:
         columns = int(f[f"{GRIDS}/frequencyA/xCoordinates"].shape[0])
@@ -218,7 +220,7 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
         cal = load_calibration(config.sar.calibration_file)
     with h5py.File(l0_path, "r") as l0:
         chans = channels(l0)
-        for index, band in enumerate(desc.sar.bands):
+        for index, band in enumerate(sar.bands):
             if sorted(p for b, p in chans if b == band.id) != ["HH", "HV", "VH", "VV"]:
                 continue
             ch = read_channel(l0, band.id, "HH")
@@ -226,11 +228,11 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
             apc = ch.position[ok]
             track = reference_track(apc)
             mid = apc.shape[0] // 2
-            k = band_radar_constant(band, desc.sar.antenna)
+            k = band_radar_constant(band, sar.antenna)
             stem = out / f"{desc.flight_id}_band{band.id}"
             with progress(None, f"polarimetry band {band.id}", "row") as bar:
                 paths = polarimetric_products(
-                    gslc, stem, k, band.bandwidth_hz, 299_792_458.0 / band.center_frequency_hz,
+                    gslc, stem, k, band.bandwidth_hz, C_LIGHT_M_S / band.center_frequency_hz,
                     config.sar.model_dump(mode="json"), apc[mid], track[mid],
                     PolConfig((pc.looks[0], pc.looks[1]), pc.speckle_filter, pc.filter_size,
                               (pc.percentiles[0], pc.percentiles[1]), pc.noise_subtraction,
@@ -376,8 +378,7 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
     work = out / "work"
     work.mkdir(parents=True, exist_ok=True)
     desc = load_descriptor(dump)
-    if desc.sar is None:
-        raise ValueError(f"{desc.root / 'flight.json'}: no 'sar' section")
+    desc.require_sar()
     cfg = config.sar
     dem = load_dem(cfg.dem) if cfg.dem else None
     with contextlib.ExitStack() as stack:
@@ -432,8 +433,8 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                 inputs: list[dict[str, Any]], executor: Executor,
                 state: RunState) -> dict[str, Any]:
     """Range-compress and focus every channel of L0 into the GSLC; returns its summary."""
-    assert desc.sar is not None
-    band_index = {b.id: i for i, b in enumerate(desc.sar.bands)}
+    sar = desc.require_sar()
+    band_index = {b.id: i for i, b in enumerate(sar.bands)}
     summary: dict[str, Any] = {"channels": {}}
     with h5py.File(l0_path, "r") as l0:
         chans = channels(l0)
@@ -448,8 +449,8 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
         # a channel the radar transmits and receives (ICD 3: H and V received at once)
         # that left no echo in the stream at all
         have = {f"band{b}/{p}" for b, p in chans}
-        for bd in desc.sar.bands:
-            for pol in sorted({t + r for t in desc.sar.tx_sequence for r in "HV"}):
+        for bd in sar.bands:
+            for pol in sorted({t + r for t in sar.tx_sequence for r in "HV"}):
                 key = f"band{bd.id}/{pol}"
                 if (key not in have and (config.sar.bands is None or bd.id in config.sar.bands)
                         and (config.sar.polarisations is None
@@ -469,7 +470,7 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
         if gaps:
             raise ConfigError(f"sar.dem {cfg.dem}: {gaps}")
         times = np.concatenate([read_channel(l0, b, p).gps_time for b, p in chans])
-        ident = {"flightId": desc.flight_id, "lookDirection": desc.sar.look_side,
+        ident = {"flightId": desc.flight_id, "lookDirection": sar.look_side,
                  "listOfFrequencies": sorted({chr(ord("A") + band_index[b]) for b, _ in chans}),
                  "bandIds": sorted({b for b, _ in chans}),
                  "zeroDopplerStartTime": float(times.min()),
@@ -484,7 +485,7 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                 len(tiles) * len(chans), "focusing", "tile") as bar:
             for band_id in sorted({b for b, _ in chans}):
                 pols = [p for b, p in chans if b == band_id]
-                bd = next(b for b in desc.sar.bands if b.id == band_id)
+                bd = next(b for b in sar.bands if b.id == band_id)
                 index = band_index[band_id]
                 gw.frequency(index, bd.center_frequency_hz, bd.bandwidth_hz, pols)
                 for pol in pols:
@@ -534,10 +535,10 @@ def calibrate_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
     summary = process_sar(dump, out, config.model_copy(
         update={"pol": config.pol.model_copy(update={"enabled": False})}))
     desc = load_descriptor(dump)
-    assert desc.sar is not None
+    sar = desc.require_sar()
     bands = {}
     with h5py.File(summary["l0"], "r") as l0:
-        for index, band in enumerate(desc.sar.bands):
+        for index, band in enumerate(sar.bands):
             if not any(b == band.id for b, _ in channels(l0)):
                 continue
             ch = read_channel(l0, band.id, channels(l0)[0][1])
@@ -545,7 +546,7 @@ def calibrate_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
             track = reference_track(apc)
             mid = apc.shape[0] // 2
             heading = track_heading_deg(apc[mid], track[mid], summary["grid"]["epsg"])
-            k = band_radar_constant(band, desc.sar.antenna)
+            k = band_radar_constant(band, sar.antenna)
             bands[band.id] = calibrate(summary["gslc"], refl, k, apc[mid], track[mid],
                                        heading, index)
     return write_calibration(Path(out) / "calibration.json", bands,

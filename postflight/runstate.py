@@ -23,13 +23,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from flightlog.errors import PisarL3Error
 from flightlog.provenance import atomic_output, software_version
 
 MANIFEST = "manifest.json"
 LOCK = ".postflight.lock"
 
 
-class RunLocked(RuntimeError):
+class RunLocked(PisarL3Error, RuntimeError):
     """Another live ``postflight`` run holds the output folder."""
 
 

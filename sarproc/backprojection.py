@@ -16,10 +16,9 @@ import numba as nb
 import numpy as np
 import scipy.fft
 
+from flightlog.constants import C_LIGHT_M_S, SINC2_BEAM_FACTOR
 from flightlog.geodesy import ecef_to_geodetic
 from sarproc.windows import window_weights
-
-C_LIGHT = 299_792_458.0
 
 
 def upsample(rc: np.ndarray, factor: int) -> np.ndarray:
@@ -84,9 +83,9 @@ def pulse_contribution(rc: np.ndarray, p: int, x0: float, x1: float, x2: float,
         cb = dx * axes[p, 0, 0] + dy * axes[p, 0, 1] + dz * axes[p, 0, 2]
         if cb <= 0.0:
             return 0j
-        xa = 0.886 * np.arctan2(dx * axes[p, 1, 0] + dy * axes[p, 1, 1]
+        xa = SINC2_BEAM_FACTOR * np.arctan2(dx * axes[p, 1, 0] + dy * axes[p, 1, 1]
                                 + dz * axes[p, 1, 2], cb) / beam_az
-        xe = 0.886 * np.arctan2(dx * axes[p, 2, 0] + dy * axes[p, 2, 1]
+        xe = SINC2_BEAM_FACTOR * np.arctan2(dx * axes[p, 2, 0] + dy * axes[p, 2, 1]
                                 + dz * axes[p, 2, 2], cb) / beam_el
         ga = 1.0 if abs(xa) < 1e-12 else np.sin(np.pi * xa) / (np.pi * xa)
         ge = 1.0 if abs(xe) < 1e-12 else np.sin(np.pi * xe) / (np.pi * xe)
@@ -96,11 +95,11 @@ def pulse_contribution(rc: np.ndarray, p: int, x0: float, x1: float, x2: float,
         w /= g
     # the antenna moves during the two-way travel: one fixed-point step of
     # tau = (|X - A| + |X - A - V tau|) / c is exact to (v/c)^2
-    tau = 2.0 * r_tx / C_LIGHT
+    tau = 2.0 * r_tx / C_LIGHT_M_S
     ex = dx - vel[p, 0] * tau
     ey = dy - vel[p, 1] * tau
     ez = dz - vel[p, 2] * tau
-    tau = (r_tx + np.sqrt(ex * ex + ey * ey + ez * ez)) / C_LIGHT
+    tau = (r_tx + np.sqrt(ex * ex + ey * ey + ez * ez)) / C_LIGHT_M_S
     pos = (tau - tau0[p]) * fs_up
     i = int(np.floor(pos))
     if i < 0 or i + 1 >= rc.shape[1]:
@@ -310,7 +309,7 @@ def beam_constants(beam_az: float, beam_el: float) -> tuple[float, float]:
     Both 0 with no pattern (``beam_az`` 0).
     """
     if beam_az > 0.0:
-        return 0.886 / beam_az, 0.886 / beam_el
+        return SINC2_BEAM_FACTOR / beam_az, SINC2_BEAM_FACTOR / beam_el
     return 0.0, 0.0
 
 
@@ -424,7 +423,7 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
     """
     n_i = work.shape[1]
     n_s = rc.shape[1]
-    inv_c = 1.0 / C_LIGHT
+    inv_c = 1.0 / C_LIGHT_M_S
     use_beam = ka > 0.0
     ox, oy, oz, dd = work[0], work[1], work[2], work[3]
     pos, phs, wgt = work[4], work[5], work[6]

@@ -35,11 +35,11 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
+from flightlog.constants import C_LIGHT_M_S
 from sarproc.backprojection import (
     _HALF,
     _ONE,
     _ZERO,
-    C_LIGHT,
     _sincos_cycles,
     expansion_phase,
     pulse_constants,
@@ -81,7 +81,7 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
     """
     n_t, n_i = offset.shape[0], offset.shape[1]
     n_p = up.shape[0]
-    kcyc = 2.0 * fc / C_LIGHT
+    kcyc = 2.0 * fc / C_LIGHT_M_S
     table, _, ka, ke = pulse_constants(win_table, beam_az, beam_el)
     flat = np.ones(2, np.float32)
     for t in nb.prange(n_t):
@@ -211,7 +211,7 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
     """
     n_t, n_i = offset.shape[0], offset.shape[1]
     n_leaf = planes.shape[0]
-    kcyc = 2.0 * fc / C_LIGHT
+    kcyc = 2.0 * fc / C_LIGHT_M_S
     for t in nb.prange(n_t):
         work = np.empty((7, n_i), np.float32)
         subtile_work(offset[t], work)
@@ -413,10 +413,10 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
     spans = (last - first + 1)[last >= first]
     if spans.size:
         subaperture = leaf_size(window, int(np.median(spans)), subaperture)
-    lam = C_LIGHT / (fc + 0.5 * bandwidth_hz)
+    lam = C_LIGHT_M_S / (fc + 0.5 * bandwidth_hz)
     name, par = parse_window(window)
     harmonics = {"rect": 0, "hamming": 1}.get(name, int(par.get("nbar", 1.0)) - 1)
-    d_rho = C_LIGHT / (2 * bandwidth_hz) / oversample
+    d_rho = C_LIGHT_M_S / (2 * bandwidth_hz) / oversample
     specs: list[_Leaf] = []
     for s0 in range(max(0, int(lo_t.min())), min(n_p, int(hi_t.max()) + 1), subaperture):
         sl = slice(s0, min(n_p, s0 + subaperture))

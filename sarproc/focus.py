@@ -21,12 +21,12 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
+from flightlog.constants import C_LIGHT_M_S
 from flightlog.descriptor import FlightDescriptor
 from flightlog.geolocate import Dem
 from sarproc.antenna import antenna_axes
 from sarproc.aperture import aperture_bounds
 from sarproc.backprojection import (
-    C_LIGHT,
     backproject_tiles_kernel,
     merge_subtiles,
     pulse_span,
@@ -67,15 +67,15 @@ class ChannelGeometry:
 def range_reference(l0: h5py.File, desc: FlightDescriptor, band_id: int, pol: str,
                     cfg: SarConfig, gps_mid: float) -> tuple[np.ndarray, int, str]:
     """The matched-filter reference of a channel: recorded replica or ideal chirp."""
-    assert desc.sar is not None
-    band = next(b for b in desc.sar.bands if b.id == band_id)
+    sar = desc.require_sar()
+    band = next(b for b in sar.bands if b.id == band_id)
     if cfg.replica == "recorded":
         rep = read_replica(l0, band_id, pol[0], gps_mid)
         if rep is not None and np.any(rep):
             ref, centre = replica_reference(rep)
             return ref, centre, "recorded"
     ref, centre = ideal_chirp(band.bandwidth_hz, band.chirp_duration_s, band.chirp_rate_sign,
-                              desc.sar.adc_sampling_rate_hz)
+                              sar.adc_sampling_rate_hz)
     return ref, centre, "ideal"
 
 
@@ -85,15 +85,15 @@ def compress_channel(l0: h5py.File, desc: FlightDescriptor, band_id: int, pol: s
 
     The echoes are read and compressed ``cfg.block_pulses`` at a time.
     """
-    assert desc.sar is not None
-    band = next(b for b in desc.sar.bands if b.id == band_id)
+    sar = desc.require_sar()
+    band = next(b for b in sar.bands if b.id == band_id)
     ch = read_channel(l0, band_id, pol)
     echo = l0[f"band{band_id}/{pol}/echo"]
     n = echo.shape[1]
-    fs = desc.sar.adc_sampling_rate_hz
+    fs = sar.adc_sampling_rate_hz
     ref, centre, kind = range_reference(l0, desc, band_id, pol, cfg,
                                         float(np.median(ch.gps_time)))
-    delays = {str(k): float(v) for k, v in desc.sar.antenna.channel_delay_s.items()}
+    delays = {str(k): float(v) for k, v in sar.antenna.channel_delay_s.items()}
     filt, nf = matched_filter(ref, centre, n, fs, band.bandwidth_hz, cfg.range_window,
                               delays.get(pol, 0.0))
     rc = scratch.create_dataset("rc", shape=echo.shape, dtype=np.complex64,
@@ -121,21 +121,21 @@ def unfocusable(ch: L0Channel) -> str | None:
 def channel_geometry(l0: h5py.File, desc: FlightDescriptor, band_id: int,
                      pol: str, antenna_pattern: bool = True) -> ChannelGeometry:
     """Valid pulses, reference track, timing and antenna axes of a channel."""
-    assert desc.sar is not None
+    sar = desc.require_sar()
     ch = read_channel(l0, band_id, pol)
     why = unfocusable(ch)
     if why is not None:
         raise ValueError(f"band {band_id} {pol}: {why}")
     use = np.flatnonzero(ch.valid & ch.present)
-    band = next(b for b in desc.sar.bands if b.id == band_id)
-    fs = desc.sar.adc_sampling_rate_hz
+    band = next(b for b in sar.bands if b.id == band_id)
+    fs = sar.adc_sampling_rate_hz
     apc = ch.position[use]
     step = np.linalg.norm(apc[-1] - apc[0]) / max(use[-1] - use[0], 1)
-    ant = desc.sar.antenna
+    ant = sar.antenna
     if antenna_pattern:
         bs = ant.boresight_deg
         axes = np.stack(antenna_axes(ch.quaternion[use], ant.depression_deg,
-                                     desc.sar.look_side, (bs.roll, bs.pitch, bs.yaw),
+                                     sar.look_side, (bs.roll, bs.pitch, bs.yaw),
                                      (float(desc.nav.imu_to_body_deg[0]),
                                       float(desc.nav.imu_to_body_deg[1]),
                                       float(desc.nav.imu_to_body_deg[2]))), axis=1)
@@ -187,15 +187,15 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     r_lo, r_hi = range_bounds(pixels, apc[a:b])
     tau0 = geo.tau0[a:b]
     n = rc.shape[1]
-    k0 = max(int(np.floor((2 * r_lo / C_LIGHT - tau0.max()) * geo.fs)) - _MARGIN, 0)
-    k1 = min(int(np.ceil((2 * r_hi / C_LIGHT - tau0.min()) * geo.fs)) + _MARGIN, n)
+    k0 = max(int(np.floor((2 * r_lo / C_LIGHT_M_S - tau0.max()) * geo.fs)) - _MARGIN, 0)
+    k1 = min(int(np.ceil((2 * r_hi / C_LIGHT_M_S - tau0.min()) * geo.fs)) + _MARGIN, n)
     if k1 - k0 < 4:
         return np.zeros((ny, nx), np.complex128)
     table = window_weights(cfg.azimuth_window, np.linspace(-0.5, 0.5, 2001))
     px = np.ascontiguousarray(pixels.reshape(-1, 3), np.float64)
     spacing = float(np.linalg.norm(pixels[min(1, ny - 1), min(1, nx - 1)] - pixels[0, 0])
                     / np.sqrt(2)) or 1.0
-    size = subtile_size(spacing, max(r_lo, 1.0), C_LIGHT / geo.fc)
+    size = subtile_size(spacing, max(r_lo, 1.0), C_LIGHT_M_S / geo.fc)
     centre, offset, half_diag, padded = subtiles(pixels, size)
     acc = np.zeros(offset.shape[:2], np.complex128)
     # pulses upsampled at a time: the configured block, and no more than the memory budget

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
+from flightlog.constants import WGS84_A, WGS84_E2
 from flightlog.geodesy import ecef_to_geodetic
 
 
@@ -121,7 +122,7 @@ def osculating_sphere(point: np.ndarray) -> tuple[np.ndarray, float, float]:
     """
     la, lo, h_c = (float(v) for v in ecef_to_geodetic(point))
     gu = np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-    a_e, e2 = 6378137.0, 6.69437999014e-3
+    a_e, e2 = WGS84_A, WGS84_E2
     w = np.sqrt(1 - e2 * np.sin(la) ** 2)
     radius = float(np.sqrt((a_e * (1 - e2) / w**3) * (a_e / w)))
     return point - (radius + h_c) * gu, radius, h_c

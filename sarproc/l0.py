@@ -179,8 +179,7 @@ def build_l0(dump: str | os.PathLike[str], path: str | os.PathLike[str],
         ``path``.
     """
     desc = load_descriptor(dump)
-    if desc.sar is None:
-        raise ValueError(f"{Path(dump) / 'flight.json'}: no 'sar' section")
+    sar = desc.require_sar()
     al = alignment if alignment is not None else align(dump)
     chans = {k: c for k, c in al.sar.items()
              if (bands is None or k[0] in bands)
@@ -189,9 +188,9 @@ def build_l0(dump: str | os.PathLike[str], path: str | os.PathLike[str],
     path = Path(path)
     with atomic_output(path) as tmp, h5py.File(tmp, "w") as h5:
         tables: dict[tuple[int, str], dict[str, Any]] = {}
-        max_gap = int(np.ceil(desc.sar.prf_hz * MAX_COUNTER_GAP_S))
+        max_gap = int(np.ceil(sar.prf_hz * MAX_COUNTER_GAP_S))
         # no echo is longer than the pulse repetition interval of its band
-        max_samples = int(np.ceil(desc.sar.adc_sampling_rate_hz / desc.sar.prf_hz))
+        max_samples = int(np.ceil(sar.adc_sampling_rate_hz / sar.prf_hz))
         for key, ch in sorted(chans.items()):
             stride = _stride(desc, key[1])
             tab, c0, left_out = _channel_table(ch, stride, max_gap)
@@ -252,7 +251,7 @@ def build_l0(dump: str | os.PathLike[str], path: str | os.PathLike[str],
             grp.create_dataset("samples", data=arr)
             grp.create_dataset("gps_time", data=np.array([g for g, _ in reps]))
         h5.attrs["flight_id"] = desc.flight_id
-        h5.attrs["look_side"] = desc.sar.look_side
+        h5.attrs["look_side"] = sar.look_side
         h5.attrs["descriptor"] = desc.model_dump_json(exclude={"root"})
         h5.attrs.update(provenance(describe_inputs(al.inputs, desc.root),
                                    {"chunk_bytes": chunk_bytes, "bands": bands,

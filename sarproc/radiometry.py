@@ -28,17 +28,16 @@ from typing import Any
 
 import numpy as np
 
+from flightlog.constants import C_LIGHT_M_S, SINC2_BEAM_FACTOR
 from sarproc.windows import window_weights
-
-C_LIGHT = 299_792_458.0
 
 
 def radar_constant(center_frequency_hz: float, peak_power_w: float,
                    calibration_constant_db: float, azimuth_beamwidth_deg: float,
                    elevation_beamwidth_deg: float) -> float:
     """``K``: echo amplitude in ADC counts of a unit scattering amplitude at 1 m x 1 m."""
-    lam = C_LIGHT / center_frequency_hz
-    g0 = 4 * np.pi * 0.886**2 / (np.deg2rad(azimuth_beamwidth_deg)
+    lam = C_LIGHT_M_S / center_frequency_hz
+    g0 = 4 * np.pi * SINC2_BEAM_FACTOR**2 / (np.deg2rad(azimuth_beamwidth_deg)
                                  * np.deg2rad(elevation_beamwidth_deg))
     c = 10 ** (calibration_constant_db / 20)
     return float(c * np.sqrt(peak_power_w) * g0 * lam * np.sqrt(4 * np.pi)
@@ -70,7 +69,7 @@ def effective_area(range_window: str, azimuth_window: str, bandwidth_hz: float,
                    sin_incidence: float | np.ndarray) -> np.ndarray:
     """Ground area (m^2) of the impulse response's squared magnitude (peak 1)."""
     b_a = 4 * np.sin(np.deg2rad(integration_angle_deg) / 2) / wavelength_m
-    b_r = 2 * bandwidth_hz * np.asarray(sin_incidence) / C_LIGHT
+    b_r = 2 * bandwidth_hz * np.asarray(sin_incidence) / C_LIGHT_M_S
     return (window_energy_factor(azimuth_window) / b_a
             * window_energy_factor(range_window) / b_r)
 

@@ -12,6 +12,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from flightlog.constants import WGS84_A
 from flightlog.nmea import write_nmea
 from flightlog.novatel import write_inspvaxa
 from flightlog.packets import APID_GHGSIF_TIMESYNC, APID_SAR_TIMESYNC
@@ -43,7 +44,7 @@ def _navigation(out: Path, flight: AnalyticFlight, t0: float, duration_s: float,
         az = rng.uniform(0, 2 * np.pi)
         err[:, 0] += spec.nav_drift * (t - t[0]) * np.cos(az)
         err[:, 1] += spec.nav_drift * (t - t[0]) * np.sin(az)
-        r = 6378137.0 + rec["height"]
+        r = WGS84_A + rec["height"]
         rec["latitude"] += err[:, 0] / r
         rec["longitude"] += err[:, 1] / (r * np.cos(rec["latitude"]))
         rec["height"] += err[:, 2]

@@ -14,10 +14,9 @@ import numpy as np
 from pyproj import Transformer
 from scipy.spatial.transform import Rotation
 
+from flightlog.constants import G0_M_S2
 from flightlog.sbet import SBET_DTYPE
 from flightlog.timesys import SECONDS_PER_WEEK
-
-G0 = 9.80665
 
 
 @dataclass(frozen=True)
@@ -191,7 +190,7 @@ class AnalyticFlight:
         vned = self.ned_velocity(t)
         track = np.arctan2(vned[:, 1], vned[:, 0])
         w = np.deg2rad(self.turn_rate_deg_s)
-        bank = np.arctan(self.speed_mps * w / G0)
+        bank = np.arctan(self.speed_mps * w / G0_M_S2)
         roll = bank + self._roll(tau)
         pitch = self._pitch(tau)
         heading = track + self._crab(tau)
@@ -230,5 +229,5 @@ class AnalyticFlight:
         rec["rate_x"] = dr - dh * np.sin(pitch)
         rec["rate_y"] = dp * np.cos(roll) + dh * np.cos(pitch) * np.sin(roll)
         rec["rate_z"] = -dp * np.sin(roll) + dh * np.cos(pitch) * np.cos(roll)
-        rec["acc_z"] = -G0
+        rec["acc_z"] = -G0_M_S2
         return rec

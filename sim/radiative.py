@@ -29,6 +29,7 @@ import numba as nb
 import numpy as np
 import scipy.fft
 
+from flightlog.constants import AMU_KG, C2_CM_K, C_LIGHT_M_S, G0_M_S2, K_BOLTZMANN_J_K, M_AIR_KG
 from ghgsif.refdata import (
     SELF_BROADENED,
     T_REF_K,
@@ -39,12 +40,6 @@ from ghgsif.refdata import (
     us_standard_atmosphere,
 )
 
-C2 = 1.4387769  # second radiation constant, cm K
-K_B = 1.380649e-23
-AMU = 1.66053906660e-27
-C_LIGHT = 299_792_458.0
-G0 = 9.80665
-M_AIR = 28.9644e-3 / 6.02214076e23  # kg per molecule
 #: Gases per band group and their HITRAN molecule numbers.
 GASES = {"O2A": {"O2": 7, "H2O": 1}, "SWIR": {"CO2": 2, "CH4": 6, "H2O": 1}}
 MOLECULE_NAMES = {1: "H2O", 2: "CO2", 6: "CH4", 7: "O2"}
@@ -226,12 +221,12 @@ def line_shape_parameters(lines: np.ndarray, molecule: int, p_atm: float, t_k: f
     e = lines["elower"]
     nu = lines["nu"]
     q = intensity_ratio_q(molecule, lines["isotopologue"], t_k)
-    s = (lines["sw"] * q * np.exp(-C2 * e / t_k) / np.exp(-C2 * e / t_ref)
-         * (1 - np.exp(-C2 * nu / t_k)) / (1 - np.exp(-C2 * nu / t_ref)))
+    s = (lines["sw"] * q * np.exp(-C2_CM_K * e / t_k) / np.exp(-C2_CM_K * e / t_ref)
+         * (1 - np.exp(-C2_CM_K * nu / t_k)) / (1 - np.exp(-C2_CM_K * nu / t_ref)))
     gl = ((1 - self_vmr) * lines["gamma_air"] + self_vmr * lines["gamma_self"]) * p_atm * (
         t_ref / t_k) ** lines["n_air"]
-    mass = isotopologue_mass(molecule, lines["isotopologue"]) * AMU
-    sig = nu / C_LIGHT * np.sqrt(K_B * t_k / mass)
+    mass = isotopologue_mass(molecule, lines["isotopologue"]) * AMU_KG
+    sig = nu / C_LIGHT_M_S * np.sqrt(K_BOLTZMANN_J_K * t_k / mass)
     centre = nu + lines["delta_air"] * p_atm
     order = np.argsort(centre)
     return centre[order], s[order], gl[order], sig[order]
@@ -273,7 +268,7 @@ def make_layers(surface_km: float, aircraft_km: float, top_km: float = 70.0) -> 
     vmr["CH4"] = vmr["CH4"] * PRESENT_CH4 / a["CH4"][0]
     p1, p2 = p[:-1], p[1:]
     p_mean = (p1 - p2) / np.log(p1 / p2)
-    col = (p1 - p2) * 100.0 / (G0 * M_AIR) * 1e-4
+    col = (p1 - p2) * 100.0 / (G0_M_S2 * M_AIR_KG) * 1e-4
     return Layers(levels[:-1], levels[1:], p_mean, 0.5 * (t[:-1] + t[1:]), col,
                   {g: 0.5 * (v[:-1] + v[1:]) for g, v in vmr.items()}, p1)
 

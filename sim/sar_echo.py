@@ -28,7 +28,8 @@ import numba as nb
 import numpy as np
 import scipy.fft
 
-C_LIGHT = 299_792_458.0
+from flightlog.constants import C_LIGHT_M_S, SINC2_BEAM_FACTOR
+
 N_TAPS = 16
 KAISER_BETA = 8.0
 
@@ -67,12 +68,12 @@ class RadarBand:
     @property
     def wavelength_m(self) -> float:
         """Carrier wavelength."""
-        return C_LIGHT / self.center_frequency_hz
+        return C_LIGHT_M_S / self.center_frequency_hz
 
     @property
     def peak_gain(self) -> float:
         """G0 of the uniform aperture whose pattern is sinc^2(0.886 theta / beta)."""
-        return 4 * np.pi * 0.886**2 / (np.deg2rad(self.azimuth_beamwidth_deg)
+        return 4 * np.pi * SINC2_BEAM_FACTOR**2 / (np.deg2rad(self.azimuth_beamwidth_deg)
                                        * np.deg2rad(self.elevation_beamwidth_deg))
 
     @property
@@ -101,8 +102,8 @@ def _pattern(dx: float, dy: float, dz: float, bx: np.ndarray, ax: np.ndarray,
     th_el = np.arctan2(dx * ex[0] + dy * ex[1] + dz * ex[2], cb)
     if abs(th_az) > 3 * beam_az or abs(th_el) > 3 * beam_el:
         return 0.0
-    ga = _sinc(0.886 * th_az / beam_az)
-    ge = _sinc(0.886 * th_el / beam_el)
+    ga = _sinc(SINC2_BEAM_FACTOR * th_az / beam_az)
+    ge = _sinc(SINC2_BEAM_FACTOR * th_el / beam_el)
     return ga * ga * ge * ge
 
 
@@ -129,7 +130,7 @@ def _delay(x: np.ndarray, apc: np.ndarray, vel: np.ndarray, acc: np.ndarray,
     ry = apc[1] + vel[1] * tr + 0.5 * acc[1] * tr * tr - x[1]
     rz = apc[2] + vel[2] * tr + 0.5 * acc[2] * tr * tr - x[2]
     r_rx = np.sqrt(rx * rx + ry * ry + rz * rz)
-    d = 2.0 * r_rx / C_LIGHT
+    d = 2.0 * r_rx / C_LIGHT_M_S
     r_tx = r_rx
     for _ in range(3):  # converges by a factor v/c (1e-6) per step
         te = tr - d
@@ -137,7 +138,7 @@ def _delay(x: np.ndarray, apc: np.ndarray, vel: np.ndarray, acc: np.ndarray,
         ty_ = apc[1] + vel[1] * te + 0.5 * acc[1] * te * te - x[1]
         tz_ = apc[2] + vel[2] * te + 0.5 * acc[2] * te * te - x[2]
         r_tx = np.sqrt(tx_ * tx_ + ty_ * ty_ + tz_ * tz_)
-        d = (r_tx + r_rx) / C_LIGHT
+        d = (r_tx + r_rx) / C_LIGHT_M_S
     return d, r_tx, r_rx
 
 
@@ -148,7 +149,7 @@ def _echo_delay(x: np.ndarray, apc: np.ndarray, vel: np.ndarray,
     dx = apc[0] - x[0]
     dy = apc[1] - x[1]
     dz = apc[2] - x[2]
-    tr = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) / C_LIGHT
+    tr = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) / C_LIGHT_M_S
     r_tx = r_rx = 0.0
     for _ in range(3):
         # the chirp centre left at the transmit time: its echo arrives when tr = D(tr)

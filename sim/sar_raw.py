@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from flightlog.constants import C_LIGHT_M_S, SINC2_BEAM_FACTOR
 from flightlog.packets import APID_SAR_ECHO, APID_SAR_REPLICA, FLAG_CALIBRATION
 from flightlog.payloads import POL_CODES, SAMPLE_INT8, SAMPLE_INT16, encode_echo
 from sim.flight import AnalyticFlight
 from sim.recorder import Item
-from sim.sar_echo import C_LIGHT, PulseGeometry, RadarBand, chirp_samples, quantize, synthesize
+from sim.sar_echo import PulseGeometry, RadarBand, chirp_samples, quantize, synthesize
 from sim.scattering import LAND_CLASSES, Distortion, draw_scatterers
 
 
@@ -127,9 +128,9 @@ def noise_rms_for_nesz(band: RadarBand, nesz_db: float, slant_range_m: float,
     """
     beta = np.deg2rad(band.azimuth_beamwidth_deg)
     th = np.linspace(-3 * beta, 3 * beta, 4001)
-    g = np.sinc(0.886 * th / beta) ** 4  # two-way power, azimuth
+    g = np.sinc(SINC2_BEAM_FACTOR * th / beta) ** 4  # two-way power, azimuth
     width = slant_range_m * np.sum(g) * (th[1] - th[0])
-    ground = C_LIGHT * band.chirp_duration_s / (2 * np.sin(np.deg2rad(incidence_deg)))
+    ground = C_LIGHT_M_S * band.chirp_duration_s / (2 * np.sin(np.deg2rad(incidence_deg)))
     p_unit = band.amplitude_scale**2 / (4 * np.pi) * ground * width / slant_range_m**4
     return float(np.sqrt(10 ** (nesz_db / 10) * p_unit))
 

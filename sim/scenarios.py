@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from flightlog.constants import C_LIGHT_M_S
 from flightlog.payloads import SAMPLE_INT16
 from sim.flight import AnalyticFlight, Turbulence
-from sim.sar_echo import C_LIGHT
 from sim.sar_raw import SarRecording, Scene, add_patch, ground_frame, place
 from sim.scattering import Distortion, dihedral, trihedral, trihedral_rcs
 
@@ -65,13 +65,13 @@ class ScenarioConfig:
     @property
     def window_start_ticks(self) -> int:
         """Delay of sample 0: half a chirp before the near edge's echo."""
-        return int(np.floor((2 * self.slant_window_m[0] / C_LIGHT - self.chirp_duration_s / 2)
+        return int(np.floor((2 * self.slant_window_m[0] / C_LIGHT_M_S - self.chirp_duration_s / 2)
                             * self.adc_sampling_rate_hz))
 
     @property
     def n_samples(self) -> int:
         """Samples per echo: the window plus a chirp, rounded up to 256."""
-        span = (2 * (self.slant_window_m[1] - self.slant_window_m[0]) / C_LIGHT
+        span = (2 * (self.slant_window_m[1] - self.slant_window_m[0]) / C_LIGHT_M_S
                 + self.chirp_duration_s) * self.adc_sampling_rate_hz
         return int(np.ceil(span / 256.0) * 256)
 
@@ -142,7 +142,7 @@ def build_scene(cfg: ScenarioConfig, flight: AnalyticFlight, desc: dict[str, Any
     ground = cfg.altitude_m / np.tan(np.deg2rad(cfg.depression_deg))
     centre, along, across = ground_frame(flight, flight.t0_gps, ground,
                                          desc["sar"]["look_side"])
-    lam = C_LIGHT / cfg.center_frequency_hz
+    lam = C_LIGHT_M_S / cfg.center_frequency_hz
     scene = Scene()
     pts: list[tuple[float, float, np.ndarray, str]] = []
     if cfg.scene in ("demo", "calibration", "nominal"):

@@ -115,8 +115,8 @@ def test_calibration_applies_to_a_later_flight(calibrated, tmp_path):
     from flightlog.descriptor import load_descriptor
 
     desc = load_descriptor(d)
-    assert desc.sar is not None
-    k = band_radar_constant(desc.sar.bands[0], desc.sar.antenna)
+    sar = desc.require_sar()
+    k = band_radar_constant(sar.bands[0], sar.antenna)
     with h5py.File(s["l0"]) as f:
         ch = read_channel(f, 0, "HH")
     apc = ch.position[ch.valid & ch.present]

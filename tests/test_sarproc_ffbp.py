@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flightlog.constants import C_LIGHT_M_S
 from flightlog.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from sarproc.aperture import aperture_bounds
 from sarproc.backprojection import (
-    C_LIGHT,
     pulse_contribution,
     subtiles,
     upsample,
@@ -117,7 +117,7 @@ def test_prefix_images_are_weighted_partial_sums(beam, window, missing):
     u = (apc - apc[0]) @ track[n_p // 2] / 0.48
     rc = (rng.normal(size=(n_p, 400)) + 1j * rng.normal(size=(n_p, 400))).astype(np.complex64)
     rcu = upsample(rc, up)
-    tau0 = 2 * np.hypot(3000.0, 2950.0) / C_LIGHT + rng.uniform(0, 1e-8, n_p)
+    tau0 = 2 * np.hypot(3000.0, 2950.0) / C_LIGHT_M_S + rng.uniform(0, 1e-8, n_p)
     size_r, size_a = 8, 4
     gy, gx = np.mgrid[0:16, 0:8]
     pix = _ground(gx * 3.0 - 12, gy * 0.45 + 2990.0)
@@ -147,7 +147,7 @@ def test_prefix_images_are_weighted_partial_sums(beam, window, missing):
     km, ke = u[i_m], u[-1]
     line = (weight[0] * (k - km) * (k - ke) / (km * ke) + weight[i_m] * k * (k - ke)
             / (km * (km - ke)) + weight[-1] * k * (k - km) / (ke * (ke - km)))
-    carrier = np.exp(-2j * np.pi * 2 * FC / C_LIGHT * rho)[None, :, None]
+    carrier = np.exp(-2j * np.pi * 2 * FC / C_LIGHT_M_S * rho)[None, :, None]
     ref = np.cumsum(line * unit, axis=0) * carrier
     err = np.sum(np.abs(out - ref) ** 2) / np.sum(np.abs(ref) ** 2)
     assert 10 * np.log10(err) < -70
@@ -174,7 +174,7 @@ def _white_channel(rng: np.random.Generator, n_p: int, ns: int, r0: float,
         ok = rng.random(n_p) > 0.05
         ok[n_p // 2 - 20 : n_p // 2] = False
         use = np.flatnonzero(ok)
-    geo = ChannelGeometry(ch, use, track[use], np.full(use.size, 2 * r0 / C_LIGHT), FS, FC,
+    geo = ChannelGeometry(ch, use, track[use], np.full(use.size, 2 * r0 / C_LIGHT_M_S), FS, FC,
                           85e6, 0.48, np.ascontiguousarray(axes[use]), np.deg2rad(10.0),
                           np.deg2rad(35.0))
     return rc, geo

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy.signal import windows as sw
 
-from sarproc.backprojection import C_LIGHT, backproject
+from flightlog.constants import C_LIGHT_M_S
+from sarproc.backprojection import backproject
 from sarproc.range_compression import compress, ideal_chirp, matched_filter
 from sarproc.windows import _taylor, parse_window, window_weights
 from sim.flight import CALM, AnalyticFlight
@@ -50,7 +51,7 @@ def test_point_target_resolution_calm_flight():
     t = t0 + np.arange(-1.0, 1.0, 1 / 250.0)
     g = pulse_geometry(fl, t, np.array([1.2, 0, 0.85]), {"depression_deg": 45.0}, "right")
     r = np.linalg.norm(x - g.apc[t.size // 2])
-    tau0 = np.full(t.size, 2 * (r - 300) / C_LIGHT)
+    tau0 = np.full(t.size, 2 * (r - 300) / C_LIGHT_M_S)
     e = synthesize(g, np.zeros(t.size, int), tau0, 6000, BAND, x[None],
                    np.eye(2, dtype=complex)[None], np.zeros((0, 3)), np.zeros((0, 2, 2)))[:, 0]
     ref, c = ideal_chirp(85e6, 10e-6, 1, 100e6)
@@ -68,7 +69,7 @@ def test_point_target_resolution_calm_flight():
     assert abs(s[i]) <= 0.05 * 4.0  # within 1/20 of a resolution cell
     assert np.degrees(abs(np.angle(prof[i]))) < 3.0  # the trihedral's phase, 0
     above = s[a >= a[i] / np.sqrt(2)]
-    theory = 0.886 * C_LIGHT / BAND.center_frequency_hz / (2 * np.deg2rad(1.5))
+    theory = 0.886 * C_LIGHT_M_S / BAND.center_frequency_hz / (2 * np.deg2rad(1.5))
     assert above[-1] - above[0] == pytest.approx(theory, rel=0.03)
 
 
@@ -97,7 +98,7 @@ def test_tiled_kernel_matches_per_pixel_reference(beam, window):
     pix = np.stack([gx - 13, gy + 2990.0, 0.2 * np.sin(gx)], axis=-1) + earth
     rc = (rng.normal(size=(n_p, 512)) + 1j * rng.normal(size=(n_p, 512))).astype(np.complex64)
     rcu = upsample(rc, up)
-    tau0 = 2 * np.hypot(3000.0, 2950.0) / C_LIGHT + rng.uniform(0, 1e-8, n_p)
+    tau0 = 2 * np.hypot(3000.0, 2950.0) / C_LIGHT_M_S + rng.uniform(0, 1e-8, n_p)
     track = np.tile([1.0, 0.0, 0.0], (n_p, 1))
     table = window_weights(window, np.linspace(-0.5, 0.5, 2001))
     bore = np.tile([0.0, np.cos(np.pi / 4), -np.sin(np.pi / 4)], (n_p, 1))

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from naive import point_echo_reference
 
+from flightlog.constants import C_LIGHT_M_S
 from sim.flight import AnalyticFlight, Turbulence
-from sim.sar_echo import C_LIGHT, RadarBand, synthesize
+from sim.sar_echo import RadarBand, synthesize
 from sim.sar_raw import ground_frame, place, pulse_geometry
 from sim.scattering import (
     LAND_CLASSES,
@@ -37,7 +38,7 @@ def test_point_echo_phase_and_delay_match_analytic_range(along_m):
     t = t0 + np.array([-0.7, 0.0, 0.45])
     geom = pulse_geometry(flight, t, LEVER, ANT, "right")
     r = np.linalg.norm(x - geom.apc[1])
-    tau0 = np.full(t.size, 2 * r / C_LIGHT - 7e-6)
+    tau0 = np.full(t.size, 2 * r / C_LIGHT_M_S - 7e-6)
     echo = synthesize(geom, np.zeros(t.size, int), tau0, 1400, BAND, x[None], np.eye(2)[None]
                       .astype(complex), np.zeros((0, 3)), np.zeros((0, 2, 2)))
 
@@ -62,7 +63,7 @@ def test_fast_route_agrees_with_exact_route():
     x = place(centre, along, across, np.array([[150.0, -30.0]]))
     t = t0 + np.arange(16) / 500.0
     geom = pulse_geometry(flight, t, LEVER, ANT, "right")
-    tau0 = np.full(t.size, 2 * np.linalg.norm(x[0] - geom.apc[0]) / C_LIGHT - 8e-6)
+    tau0 = np.full(t.size, 2 * np.linalg.norm(x[0] - geom.apc[0]) / C_LIGHT_M_S - 8e-6)
     s = dihedral(10.0, 22.5)[None]
     exact = synthesize(geom, np.arange(16) % 2, tau0, 1800, BAND, x, s, np.zeros((0, 3)),
                        np.zeros((0, 2, 2)))
@@ -83,7 +84,7 @@ def test_radar_equation_amplitude():
     geom = pulse_geometry(flight, np.array([t0]), np.zeros(3), ANT, "right")
     rcs = trihedral_rcs(1.0, BAND.wavelength_m)
     r = np.linalg.norm(centre - geom.apc[0])
-    tau0 = np.array([2 * r / C_LIGHT - 6e-6])
+    tau0 = np.array([2 * r / C_LIGHT_M_S - 6e-6])
     echo = synthesize(geom, np.zeros(1, int), tau0, 1200, BAND, centre[None],
                       trihedral(rcs)[None], np.zeros((0, 3)), np.zeros((0, 2, 2)))
     # received power P_t G^2 lambda^2 sigma / ((4 pi)^3 R^4), amplitude in counts
