@@ -42,6 +42,7 @@ from postflight.scaleout import Executor
 from sarproc.backprojection import reference_track
 from sarproc.config import PolarimetryConfig, SarConfig
 from sarproc.focus import channel_geometry, compress_channel, grid_tiles, unfocusable
+from sarproc.focusers import get_focuser
 from sarproc.grid import MapGrid, swath_bounds, track_heading_deg
 from sarproc.gslc import GRIDS, GslcWriter
 from sarproc.l0 import build_l0, channels, read_channel
@@ -479,8 +480,8 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
         path = out / f"{desc.flight_id}_GSLC.h5"
         algorithms: dict[str, Any] = {}
         tiles = grid_tiles(grid, cfg.tile_px)
-        azimuth = ("fast factorised backprojection" if cfg.algorithm == "ffbp" else
-                   "exact time-domain backprojection") + ", moving antenna during two-way travel"
+        azimuth = (get_focuser(cfg.algorithm).description
+                   + ", moving antenna during two-way travel")
         with writing(path), GslcWriter(path, grid, ident) as gw, progress(
                 len(tiles) * len(chans), "focusing", "tile") as bar:
             for band_id in sorted({b for b, _ in chans}):

@@ -18,7 +18,7 @@ import scipy.fft
 
 from flightlog.constants import C_LIGHT_M_S, SINC2_BEAM_FACTOR
 from flightlog.geodesy import ecef_to_geodetic
-from sarproc.windows import window_weights
+from sarproc._f32math import F32, ONE, ZERO, atan_small, sinc, sincos_cycles
 
 
 def upsample(rc: np.ndarray, factor: int) -> np.ndarray:
@@ -57,91 +57,6 @@ def reference_track(apc: np.ndarray) -> np.ndarray:
     return h / np.linalg.norm(h, axis=1, keepdims=True)
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def pulse_contribution(rc: np.ndarray, p: int, x0: float, x1: float, x2: float,
-                       tau0: np.ndarray, fs_up: float, apc: np.ndarray, vel: np.ndarray,
-                       track: np.ndarray, fc: float, sin_half: float, win_table: np.ndarray,
-                       axes: np.ndarray, beam_az: float, beam_el: float,
-                       min_gain: float) -> complex:
-    """Exact contribution of upsampled line ``rc[p]`` to the pixel at ``(x0, x1, x2)``.
-
-    The model of :func:`backproject_kernel`; zero outside the integration angle, below
-    ``min_gain`` or outside the line.
-    """
-    n_w = win_table.size - 1
-    dx = x0 - apc[p, 0]
-    dy = x1 - apc[p, 1]
-    dz = x2 - apc[p, 2]
-    r_tx = np.sqrt(dx * dx + dy * dy + dz * dz)
-    s = (dx * track[p, 0] + dy * track[p, 1] + dz * track[p, 2]) / r_tx
-    if abs(s) > sin_half:
-        return 0j
-    u = (s / (2.0 * sin_half) + 0.5) * n_w
-    iu = min(int(u), n_w - 1)
-    w = win_table[iu] + (u - iu) * (win_table[iu + 1] - win_table[iu])
-    if beam_az > 0.0:
-        cb = dx * axes[p, 0, 0] + dy * axes[p, 0, 1] + dz * axes[p, 0, 2]
-        if cb <= 0.0:
-            return 0j
-        xa = SINC2_BEAM_FACTOR * np.arctan2(dx * axes[p, 1, 0] + dy * axes[p, 1, 1]
-                                + dz * axes[p, 1, 2], cb) / beam_az
-        xe = SINC2_BEAM_FACTOR * np.arctan2(dx * axes[p, 2, 0] + dy * axes[p, 2, 1]
-                                + dz * axes[p, 2, 2], cb) / beam_el
-        ga = 1.0 if abs(xa) < 1e-12 else np.sin(np.pi * xa) / (np.pi * xa)
-        ge = 1.0 if abs(xe) < 1e-12 else np.sin(np.pi * xe) / (np.pi * xe)
-        g = ga * ga * ge * ge
-        if g < min_gain:
-            return 0j
-        w /= g
-    # the antenna moves during the two-way travel: one fixed-point step of
-    # tau = (|X - A| + |X - A - V tau|) / c is exact to (v/c)^2
-    tau = 2.0 * r_tx / C_LIGHT_M_S
-    ex = dx - vel[p, 0] * tau
-    ey = dy - vel[p, 1] * tau
-    ez = dz - vel[p, 2] * tau
-    tau = (r_tx + np.sqrt(ex * ex + ey * ey + ez * ez)) / C_LIGHT_M_S
-    pos = (tau - tau0[p]) * fs_up
-    i = int(np.floor(pos))
-    if i < 0 or i + 1 >= rc.shape[1]:
-        return 0j
-    f = pos - i
-    a = rc[p, i]
-    b = rc[p, i + 1]
-    sr = (a.real + f * (b.real - a.real)) * w
-    si = (a.imag + f * (b.imag - a.imag)) * w
-    ph = 2.0 * np.pi * fc * tau
-    c = np.cos(ph)
-    sn = np.sin(ph)
-    return complex(sr * c - si * sn, sr * sn + si * c)
-
-
-@nb.njit(cache=True, nogil=True, parallel=True)
-def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
-                       vel: np.ndarray, track: np.ndarray, fc: float, pixels: np.ndarray,
-                       sin_half: float, win_table: np.ndarray, axes: np.ndarray,
-                       beam_az: float, beam_el: float, min_gain: float,
-                       out: np.ndarray) -> None:
-    """Add the backprojection of pulses ``rc[p]`` (upsampled) to ``out[m]`` at ``pixels[m]``.
-
-    The reference implementation, one pixel and pulse at a time in double precision.
-    ``tau0[p]`` is the delay of ``rc[p, 0]``; ``track[p]`` the unit reference-track
-    direction; ``win_table`` samples the azimuth window uniformly on [-0.5, 0.5] of the
-    sine of squint (uniform in azimuth wavenumber); pulses with ``|sin squint| >
-    sin_half`` are left out. With ``beam_az > 0`` each contribution is divided by the
-    antenna's one-way power pattern towards the pixel (ICD section 7: sinc^2 in each
-    principal plane; ``axes[p]`` holds the boresight, azimuth and elevation axes), so the
-    aperture is weighted by the window alone whatever the yaw and crab; pulses that see
-    the pixel below ``min_gain`` are left out.
-    """
-    for m in nb.prange(pixels.shape[0]):
-        acc = 0j
-        for p in range(rc.shape[0]):
-            acc += pulse_contribution(rc, p, pixels[m, 0], pixels[m, 1], pixels[m, 2], tau0,
-                                      fs_up, apc, vel, track, fc, sin_half, win_table, axes,
-                                      beam_az, beam_el, min_gain)
-        out[m] += acc
-
-
 def pulse_span(apc: np.ndarray, track: np.ndarray, points: np.ndarray,
                sin_half: float) -> tuple[int, int]:
     """Pulses ``[p0, p1)`` whose squint reaches the integration angle for ``points``.
@@ -160,73 +75,6 @@ def pulse_span(apc: np.ndarray, track: np.ndarray, points: np.ndarray,
     return int(inside[0]), int(inside[-1]) + 1
 
 
-def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
-                vel: np.ndarray, fc: float, pixels: np.ndarray, integration_angle_deg: float,
-                azimuth_window: str = "rect", upsample_factor: int = 16,
-                block: int = 256, track: np.ndarray | None = None,
-                antenna: tuple[np.ndarray, float, float] | None = None,
-                min_gain: float = 0.1) -> np.ndarray:
-    """Backproject range-compressed pulses onto ECEF pixels.
-
-    Parameters
-    ----------
-    rc : numpy.ndarray
-        Range-compressed echoes (pulses, samples), sample k at delay ``tau0 + k / fs``.
-    tau0 : numpy.ndarray
-        Delay of sample 0 per pulse, seconds.
-    fs : float
-        Sampling rate of ``rc``.
-    apc, vel : numpy.ndarray
-        Antenna phase centre (ECEF, m) and its velocity (m/s) at each transmit time.
-    fc : float
-        Carrier frequency.
-    pixels : numpy.ndarray
-        ECEF pixel positions (..., 3).
-    integration_angle_deg : float
-        Full azimuth integration angle about zero Doppler of the reference track.
-    azimuth_window : str
-        Window over the integration angle (uniform in the sine of squint).
-    upsample_factor : int
-        Band-limited upsampling before linear interpolation in range.
-    block : int
-        Pulses upsampled at a time (memory).
-    track : numpy.ndarray, optional
-        Unit direction of the reference track per pulse (n, 3), from which squint is
-        measured; default :func:`reference_track` of ``apc``.
-    antenna : tuple, optional
-        ``(axes, beam_az_rad, beam_el_rad)`` with ``axes`` (n, 3, 3) the boresight,
-        azimuth and elevation unit axes per pulse (:func:`sarproc.antenna.antenna_axes`):
-        divide out the antenna pattern.
-    min_gain : float
-        With ``antenna``: pulses seeing the pixel below this one-way gain are left out.
-
-    Returns
-    -------
-    numpy.ndarray
-        Complex image with the shape of ``pixels[..., 0]``: the weighted sum over pulses
-        (a point target of peak amplitude ``a`` after range compression reaches
-        ``a * sum(weights)``).
-    """
-    px = np.ascontiguousarray(np.asarray(pixels, dtype=np.float64).reshape(-1, 3))
-    if track is None:
-        track = reference_track(apc)
-    out = np.zeros(px.shape[0], dtype=np.complex128)
-    table = window_weights(azimuth_window, np.linspace(-0.5, 0.5, 2001))
-    sin_half = float(np.sin(np.deg2rad(integration_angle_deg) / 2))
-    axes, beam_az, beam_el = (np.zeros((rc.shape[0], 3, 3)), 0.0, 0.0) if antenna is None \
-        else antenna
-    for b0 in range(0, rc.shape[0], block):
-        sl = slice(b0, min(rc.shape[0], b0 + block))
-        up = upsample(rc[sl], upsample_factor)
-        backproject_kernel(up, np.ascontiguousarray(tau0[sl], np.float64),
-                           fs * upsample_factor, np.ascontiguousarray(apc[sl], np.float64),
-                           np.ascontiguousarray(vel[sl], np.float64),
-                           np.ascontiguousarray(track[sl], np.float64), fc, px, sin_half,
-                           table, np.ascontiguousarray(axes[sl], np.float64), float(beam_az),
-                           float(beam_el), min_gain, out)
-    return out.reshape(np.asarray(pixels).shape[:-1])
-
-
 # --- tiled kernel ------------------------------------------------------------------------
 # Per pulse and sub-tile, the geometry is computed once in float64 at the sub-tile's
 # centre; each pixel's range follows from a third-order expansion in its offset d from
@@ -243,64 +91,6 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
 # weight: vectorised), range interpolation (scalar loads: the gathers, which a vector
 # loop would need, are slower than scalar loads on some processors and LLVM leaves such
 # loops unvectorised anyway) and phase rotation with accumulation (vectorised).
-
-_F = np.float32
-_HALF, _ONE, _ZERO = _F(0.5), _F(1.0), _F(0.0)
-
-
-# minimax polynomials of sin(2 pi x) and cos(2 pi x) on [0, 1/4] (4e-9 absolute error)
-_PS = (_F(6.283185189), _F(-41.34166012), _F(81.60126724), _F(-76.55501843), _F(39.57215334))
-_PC = (_F(0.9999999999), _F(-19.73920861), _F(64.93935261), _F(-85.45381044),
-       _F(60.14806081), _F(-25.00674980))
-
-
-@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
-def _sincos_cycles(c: np.float32) -> tuple[np.float32, np.float32]:
-    """``sin(2 pi c)`` and ``cos(2 pi c)`` in single precision for a phase in cycles."""
-    c = c - np.rint(c)
-    a = abs(c)
-    x = _HALF - a if a > _F(0.25) else a
-    x2 = x * x
-    sp = x * (_PS[0] + x2 * (_PS[1] + x2 * (_PS[2] + x2 * (_PS[3] + x2 * _PS[4]))))
-    cp = _PC[0] + x2 * (_PC[1] + x2 * (_PC[2] + x2 * (_PC[3] + x2 * (_PC[4] + x2 * _PC[5]))))
-    return (-sp if c < _ZERO else sp), (-cp if a > _F(0.25) else cp)
-
-
-@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
-def _atan_small(t: np.float32) -> np.float32:
-    """Arctangent for |t| <= 1, branch-free: one argument halving, odd series to t^15.
-
-    ``atan t = 2 atan(t / (1 + sqrt(1 + t^2)))``; the halved argument is at most
-    ``tan(pi / 8)``, where the truncation error is below 3e-8.
-    """
-    h = t / (_ONE + np.sqrt(_ONE + t * t))
-    h2 = h * h
-    return _F(2.0) * h * (_ONE + h2 * (_F(-1 / 3) + h2 * (_F(0.2) + h2 * (_F(-1 / 7) + h2 * (
-        _F(1 / 9) + h2 * (_F(-1 / 11) + h2 * (_F(1 / 13) + h2 * _F(-1 / 15))))))))
-
-
-# Taylor coefficients of sin(pi x) / (pi x) in x^2, to x^20 (error below 3e-10 for |x| <= 1)
-_SINC = tuple(_F((-1) ** k * np.pi ** (2 * k) / float(np.prod(np.arange(1, 2 * k + 2))))
-              for k in range(11))
-
-
-@nb.njit(cache=True, nogil=True, inline="always", fastmath=True)
-def _sinc(x: np.float32) -> np.float32:
-    """``sin(pi x) / (pi x)`` for |x| <= 1 by its series, and 0 beyond the first null."""
-    z = min(x * x, _ONE)
-    v = _SINC[10]
-    v = _SINC[9] + z * v
-    v = _SINC[8] + z * v
-    v = _SINC[7] + z * v
-    v = _SINC[6] + z * v
-    v = _SINC[5] + z * v
-    v = _SINC[4] + z * v
-    v = _SINC[3] + z * v
-    v = _SINC[2] + z * v
-    v = _SINC[1] + z * v
-    v = _SINC[0] + z * v
-    return v * _F(z < _ONE)
-
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def beam_constants(beam_az: float, beam_el: float) -> tuple[float, float]:
@@ -368,40 +158,40 @@ def pulse_weights(wx: float, wy: float, wz: float, r: float, sc: float, p: int,
     n_w = table.size - 1
     ox, oy, oz, dd = work[0], work[1], work[2], work[3]
     ir = 1.0 / r
-    fax0, fay0, faz0 = _F(wx * ir), _F(wy * ir), _F(wz * ir)
-    fhr, fhr2 = _F(0.5 * ir), _F(0.5 * ir * ir)
-    fr, fscr = _F(r), _F(sc * r)
-    ftx, fty, ftz = _F(track[p, 0]), _F(track[p, 1]), _F(track[p, 2])
+    fax0, fay0, faz0 = F32(wx * ir), F32(wy * ir), F32(wz * ir)
+    fhr, fhr2 = F32(0.5 * ir), F32(0.5 * ir * ir)
+    fr, fscr = F32(r), F32(sc * r)
+    ftx, fty, ftz = F32(track[p, 0]), F32(track[p, 1]), F32(track[p, 2])
     for i in range(n_i):
         dx, dy, dz = ox[i], oy[i], oz[i]
         da = dx * fax0 + dy * fay0 + dz * faz0
         dr_tx = da + (dd[i] - da * da) * (fhr - da * fhr2)
         wgt[i] = (fscr + dx * ftx + dy * fty + dz * ftz) / (fr + dr_tx)
     # window: table lookup (scalar loads), zero outside the angle
-    ksq, nw0, nwm = _F(n_w / (2.0 * sin_half)), _F(n_w * 0.5), _F(n_w - 1e-3)
-    fsh = _F(sin_half)
+    ksq, nw0, nwm = F32(n_w / (2.0 * sin_half)), F32(n_w * 0.5), F32(n_w - 1e-3)
+    fsh = F32(sin_half)
     for i in range(n_i):
         s = wgt[i]
-        uw = min(max(s * ksq + nw0, _ZERO), nwm)
+        uw = min(max(s * ksq + nw0, ZERO), nwm)
         iu = int(uw)
-        wgt[i] = (table[iu] + (uw - _F(iu)) * (table[iu + 1] - table[iu])) * _F(abs(s) <= fsh)
+        wgt[i] = (table[iu] + (uw - F32(iu)) * (table[iu + 1] - table[iu])) * F32(abs(s) <= fsh)
     if ka > 0.0:
-        fbx, fby, fbz = _F(axes[p, 0, 0]), _F(axes[p, 0, 1]), _F(axes[p, 0, 2])
-        fax, fay, faz = _F(axes[p, 1, 0]), _F(axes[p, 1, 1]), _F(axes[p, 1, 2])
-        fex, fey, fez = _F(axes[p, 2, 0]), _F(axes[p, 2, 1]), _F(axes[p, 2, 2])
-        wb = _F(wx * axes[p, 0, 0] + wy * axes[p, 0, 1] + wz * axes[p, 0, 2])
-        wa = _F(wx * axes[p, 1, 0] + wy * axes[p, 1, 1] + wz * axes[p, 1, 2])
-        we = _F(wx * axes[p, 2, 0] + wy * axes[p, 2, 1] + wz * axes[p, 2, 2])
-        fka, fke, fmin = _F(ka), _F(ke), _F(min_gain)
+        fbx, fby, fbz = F32(axes[p, 0, 0]), F32(axes[p, 0, 1]), F32(axes[p, 0, 2])
+        fax, fay, faz = F32(axes[p, 1, 0]), F32(axes[p, 1, 1]), F32(axes[p, 1, 2])
+        fex, fey, fez = F32(axes[p, 2, 0]), F32(axes[p, 2, 1]), F32(axes[p, 2, 2])
+        wb = F32(wx * axes[p, 0, 0] + wy * axes[p, 0, 1] + wz * axes[p, 0, 2])
+        wa = F32(wx * axes[p, 1, 0] + wy * axes[p, 1, 1] + wz * axes[p, 1, 2])
+        we = F32(wx * axes[p, 2, 0] + wy * axes[p, 2, 1] + wz * axes[p, 2, 2])
+        fka, fke, fmin = F32(ka), F32(ke), F32(min_gain)
         for i in range(n_i):
             dx, dy, dz = ox[i], oy[i], oz[i]
-            icb = _ONE / (wb + dx * fbx + dy * fby + dz * fbz)
+            icb = ONE / (wb + dx * fbx + dy * fby + dz * fbz)
             ta = (wa + dx * fax + dy * fay + dz * faz) * icb
             te = (we + dx * fex + dy * fey + dz * fez) * icb
-            ga = _sinc(fka * _atan_small(ta))
-            ge = _sinc(fke * _atan_small(te))
+            ga = sinc(fka * atan_small(ta))
+            ge = sinc(fke * atan_small(te))
             gg = ga * ga * ge * ge
-            ok = _F((gg >= fmin) & (icb > _ZERO))
+            ok = F32((gg >= fmin) & (icb > ZERO))
             wgt[i] = wgt[i] * ok / max(gg, fmin)
 
 
@@ -452,10 +242,10 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
         pos0 = (tau - tau0[p]) * fs_up
         base = int(np.floor(pos0))
         cyc = fc * tau
-        fux, fuy, fuz = _F(ux), _F(uy), _F(uz)
-        hir, hi2 = _F(0.5 / rm), _F(0.5 / (rm * rm))
-        kpos, kph = _F(g * fs_up), _F(g * fc)
-        tfk, phk = _F(pos0 - base), _F(cyc - np.rint(cyc))
+        fux, fuy, fuz = F32(ux), F32(uy), F32(uz)
+        hir, hi2 = F32(0.5 / rm), F32(0.5 / (rm * rm))
+        kpos, kph = F32(g * fs_up), F32(g * fc)
+        tfk, phk = F32(pos0 - base), F32(cyc - np.rint(cyc))
         # delay offsets span at most g h (1 + h / r) samples of fs_up
         reach = g * fs_up * h * (1.0 + h / rm) + 1.0
         plain = (rect and not use_beam and abs(sc) + 1.5 * h / r < sin_half
@@ -469,13 +259,13 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
             pulse_weights(wx, wy, wz, r, sc, p, track, axes, sin_half, table, ka, ke,
                           min_gain, work, wgt)
             # zero outside the line
-            lo_pos, hi_pos = _F(-base), _F(n_s - 1 - base)
+            lo_pos, hi_pos = F32(-base), F32(n_s - 1 - base)
             for i in range(n_i):
-                wgt[i] = wgt[i] * _F((pos[i] >= lo_pos) & (pos[i] < hi_pos))
+                wgt[i] = wgt[i] * F32((pos[i] >= lo_pos) & (pos[i] < hi_pos))
         # range interpolation: sample index and fraction (vector), the two samples (scalar
         # loads), then interpolation, weight and phase rotation (vector)
         line = rc[p]
-        k_lo, k_hi = _F(-base), _F(n_s - 2 - base)
+        k_lo, k_hi = F32(-base), F32(n_s - 2 - base)
         for i in range(n_i):
             fl = min(max(np.floor(pos[i]), k_lo), k_hi)
             pos[i] = pos[i] - fl
@@ -490,7 +280,7 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
                 a, b = va[i], vb[i]
                 xr = a.real + f * (b.real - a.real)
                 xi = a.imag + f * (b.imag - a.imag)
-                sn, cs = _sincos_cycles(phs[i])
+                sn, cs = sincos_cycles(phs[i])
                 acc_re[i] += xr * cs - xi * sn
                 acc_im[i] += xr * sn + xi * cs
         else:
@@ -499,7 +289,7 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
                 a, b = va[i], vb[i]
                 xr = (a.real + f * (b.real - a.real)) * wgt[i]
                 xi = (a.imag + f * (b.imag - a.imag)) * wgt[i]
-                sn, cs = _sincos_cycles(phs[i])
+                sn, cs = sincos_cycles(phs[i])
                 acc_re[i] += xr * cs - xi * sn
                 acc_im[i] += xr * sn + xi * cs
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sarproc.focusers import FOCUSERS
 from sarproc.windows import parse_window
 
 _Pol = Literal["HH", "HV", "VH", "VV"]
@@ -58,7 +59,9 @@ class GridConfig(_Strict):
 class SarConfig(_Strict):
     """``sar``: focusing parameters."""
 
-    algorithm: Literal["backprojection", "ffbp"] = "backprojection"
+    algorithm: str = Field("backprojection", description="azimuth compression, one of "
+                           "sarproc.focusers.FOCUSERS: backprojection (exact) or ffbp "
+                           "(factorised, the fast path)")
     range_window: str = "rect"
     azimuth_window: str = "rect"
     integration_angle_deg: float = Field(3.0, gt=0, lt=90)
@@ -94,11 +97,12 @@ class SarConfig(_Strict):
     def _dem_or_height(self) -> SarConfig:
         if self.dem is not None and self.reference_height_m != 0.0:
             raise ValueError("give sar.reference_height_m or sar.dem, not both")
-        if self.algorithm == "ffbp" and self.upsample < 8:
-            # the leaves' and the pixels' linear range interpolation part ways: at 4 the
-            # fast path was -38.9 dB from exact backprojection, at 8 -46.3 dB
-            raise ValueError(f"sar.upsample {self.upsample}: the fast path (sar.algorithm "
-                             "ffbp) needs at least 8 to agree with exact backprojection")
+        if self.algorithm not in FOCUSERS:
+            raise ValueError(f"sar.algorithm {self.algorithm!r}: use one of "
+                             f"{', '.join(sorted(FOCUSERS))}")
+        why = FOCUSERS[self.algorithm].check(self)
+        if why is not None:
+            raise ValueError(why)
         return self
 
 

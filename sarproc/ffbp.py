@@ -36,11 +36,8 @@ import numba as nb
 import numpy as np
 
 from flightlog.constants import C_LIGHT_M_S
+from sarproc._f32math import F32, HALF, ONE, ZERO, sincos_cycles
 from sarproc.backprojection import (
-    _HALF,
-    _ONE,
-    _ZERO,
-    _sincos_cycles,
     expansion_phase,
     pulse_constants,
     pulse_weights,
@@ -123,7 +120,7 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
         car = np.empty((2, n_i), np.float32)  # the carrier taken off, per sample
         for q in range(size_r):
             c = kcyc * rho[min(r0 + q, rho.size - 1)]
-            sn, cs = _sincos_cycles(_F(c - np.rint(c)))
+            sn, cs = sincos_cycles(F32(c - np.rint(c)))
             for k in range(size_a):
                 car[0, q * size_a + k], car[1, q * size_a + k] = cs, -sn
         # the sub-tile's prefix images, written out to the planes row by row at the end
@@ -136,7 +133,7 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
             # the position and the steps to the next pulse's (u_{p+1} - u_p, and of u^2)
             up_ = u[p] - u[0]
             un_ = u[min(p + 1, n_p - 1)] - u[0]
-            fp, f1, fq = _F(up_), _F(un_ - up_), _F(un_ * un_ - up_ * up_)
+            fp, f1, fq = F32(up_), F32(un_ - up_), F32(un_ * un_ - up_ * up_)
             if p < n_p - 1 and not store:
                 for i in range(n_i):
                     pr, pi = acc[0, i], acc[1, i]
@@ -172,8 +169,8 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
 def _cubic(g: np.ndarray, ri: int, ai: int, tap: np.ndarray, i: int) -> tuple[np.float32,
                                                                              np.float32]:
     """Keys cubic interpolation of plane ``g`` from ``g[ri, ai]``; weights in ``tap``."""
-    vr = _ZERO
-    vi = _ZERO
+    vr = ZERO
+    vi = ZERO
     for q in range(4):
         kq = tap[6 + q, i]
         z0 = g[ri, ai + q]
@@ -231,16 +228,16 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
             r = np.sqrt(wx * wx + wy * wy + wz * wz)
             ac = (wx * sub_axes[j, 0] + wy * sub_axes[j, 1] + wz * sub_axes[j, 2]) / r
             cyc = kcyc * r
-            fux, fuy, fuz = _F(wx / r), _F(wy / r), _F(wz / r)
-            fax, fay, faz = _F(sub_axes[j, 0]), _F(sub_axes[j, 1]), _F(sub_axes[j, 2])
-            hir, hi2, fr_c = _F(0.5 / r), _F(0.5 / (r * r)), _F(r)
-            wa = _F(ac * r)
-            r0 = _F(r - rho0[j])
-            idr = _F(1.0 / d_rho)
-            ida = _F(1.0 / d_alpha[j])
-            a0 = _F(alpha0[j])
-            phk, fk = _F(cyc - np.rint(cyc)), _F(kcyc)
-            top_r, top_a = _F(n_rows[j] - 2), _F(n_cols[j] - 2)
+            fux, fuy, fuz = F32(wx / r), F32(wy / r), F32(wz / r)
+            fax, fay, faz = F32(sub_axes[j, 0]), F32(sub_axes[j, 1]), F32(sub_axes[j, 2])
+            hir, hi2, fr_c = F32(0.5 / r), F32(0.5 / (r * r)), F32(r)
+            wa = F32(ac * r)
+            r0 = F32(r - rho0[j])
+            idr = F32(1.0 / d_rho)
+            ida = F32(1.0 / d_alpha[j])
+            a0 = F32(alpha0[j])
+            phk, fk = F32(cyc - np.rint(cyc)), F32(kcyc)
+            top_r, top_a = F32(n_rows[j] - 2), F32(n_cols[j] - 2)
             for i in range(n_i):
                 dx, dy, dz = ox[i], oy[i], oz[i]
                 du = dx * fux + dy * fuy + dz * fuz
@@ -248,23 +245,23 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
                 al = (wa + dx * fax + dy * fay + dz * faz) / (fr_c + drho)
                 fr = (r0 + drho) * idr
                 fa = (al - a0) * ida
-                ok = (fr >= _ONE) & (fr < top_r) & (fa >= _ONE) & (fa < top_a)
-                rb = min(max(np.floor(fr), _ONE), top_r - _ONE)
-                ab = min(max(np.floor(fa), _ONE), top_a - _ONE)
+                ok = (fr >= ONE) & (fr < top_r) & (fa >= ONE) & (fa < top_a)
+                rb = min(max(np.floor(fr), ONE), top_r - ONE)
+                ab = min(max(np.floor(fa), ONE), top_a - ONE)
                 tr = fr - rb
                 ta = fa - ab
                 tap[0, i] = rb
                 tap[1, i] = ab
-                tap[2, i] = ((-_HALF * tr + _ONE) * tr - _HALF) * tr
-                tap[3, i] = (_F(1.5) * tr - _F(2.5)) * tr * tr + _ONE
-                tap[4, i] = ((_F(-1.5) * tr + _F(2.0)) * tr + _HALF) * tr
-                tap[5, i] = (_HALF * tr - _HALF) * tr * tr
-                tap[6, i] = ((-_HALF * ta + _ONE) * ta - _HALF) * ta
-                tap[7, i] = (_F(1.5) * ta - _F(2.5)) * ta * ta + _ONE
-                tap[8, i] = ((_F(-1.5) * ta + _F(2.0)) * ta + _HALF) * ta
-                tap[9, i] = (_HALF * ta - _HALF) * ta * ta
+                tap[2, i] = ((-HALF * tr + ONE) * tr - HALF) * tr
+                tap[3, i] = (F32(1.5) * tr - F32(2.5)) * tr * tr + ONE
+                tap[4, i] = ((F32(-1.5) * tr + F32(2.0)) * tr + HALF) * tr
+                tap[5, i] = (HALF * tr - HALF) * tr * tr
+                tap[6, i] = ((-HALF * ta + ONE) * ta - HALF) * ta
+                tap[7, i] = (F32(1.5) * ta - F32(2.5)) * ta * ta + ONE
+                tap[8, i] = ((F32(-1.5) * ta + F32(2.0)) * ta + HALF) * ta
+                tap[9, i] = (HALF * ta - HALF) * ta * ta
                 tap[10, i] = phk + drho * fk
-                tap[11, i] = _F(ok)
+                tap[11, i] = F32(ok)
             g = planes[j]
             if first_hi[t] <= p0 and last_lo[t] >= p1:
                 # every pixel's aperture holds the whole leaf
@@ -278,7 +275,7 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
                     hi = min(last[t, i], p1) - p0
                     lo = max(first[t, i], p0) - p0 - 1
                     if hi <= lo:
-                        tap[11, i] = _ZERO
+                        tap[11, i] = ZERO
                         hi, lo = 0, -1
                     plane[0, i] = hi
                     plane[1, i] = lo
@@ -293,7 +290,7 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
                     tap[12, i] = vr
                     tap[13, i] = vi
             for i in range(n_i):
-                sn, cs = _sincos_cycles(tap[10, i])
+                sn, cs = sincos_cycles(tap[10, i])
                 w = tap[11, i]
                 vr, vi = tap[12, i] * w, tap[13, i] * w
                 acc[0, i] += vr * cs - vi * sn
@@ -302,7 +299,6 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
             out[t, i] += complex(acc[0, i], acc[1, i])
 
 
-_F = np.float32
 _GROUP_BYTES = 16 << 20  # prefix images held at once
 #: Largest error of a leaf's parabolic window weights, relative to the window's mean
 #: (-60 dB; 32-pulse leaves of the benchmark's 463-pulse aperture have 5.6e-4 with the

@@ -25,9 +25,7 @@ from flightlog.constants import C_LIGHT_M_S
 from flightlog.descriptor import FlightDescriptor
 from flightlog.geolocate import Dem
 from sarproc.antenna import antenna_axes
-from sarproc.aperture import aperture_bounds
 from sarproc.backprojection import (
-    backproject_tiles_kernel,
     merge_subtiles,
     pulse_span,
     reference_track,
@@ -36,9 +34,8 @@ from sarproc.backprojection import (
     upsample,
 )
 from sarproc.config import SarConfig
-from sarproc.ffbp import ffbp_block
+from sarproc.focusers import PulseBlock, TileAperture, get_focuser
 from sarproc.grid import MapGrid
-from sarproc.ground import osculating_sphere, tile_terrain
 from sarproc.l0 import L0Channel, read_channel, read_replica
 from sarproc.range_compression import compress, ideal_chirp, matched_filter, replica_reference
 from sarproc.windows import window_weights
@@ -54,14 +51,14 @@ class ChannelGeometry:
     l0: L0Channel
     use: np.ndarray  # indices of valid pulses
     track: np.ndarray  # reference-track direction of the valid pulses
-    tau0: np.ndarray  # delay of sample 0, valid pulses
-    fs: float
-    fc: float
+    tau0_s: np.ndarray  # delay of sample 0, valid pulses
+    fs_hz: float  # ADC sampling rate
+    fc_hz: float  # carrier
     bandwidth_hz: float
     pulse_spacing_m: float
     axes: np.ndarray  # (n, 3, 3) antenna axes of the valid pulses (zeros: no pattern)
-    beam_az: float  # radians; 0 when the pattern is not compensated
-    beam_el: float
+    beam_az_rad: float  # 0 when the pattern is not compensated
+    beam_el_rad: float
 
 
 def range_reference(l0: h5py.File, desc: FlightDescriptor, band_id: int, pol: str,
@@ -185,51 +182,38 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
         return np.zeros((ny, nx), np.complex128)
     rows = geo.use[a:b]
     r_lo, r_hi = range_bounds(pixels, apc[a:b])
-    tau0 = geo.tau0[a:b]
+    tau0 = geo.tau0_s[a:b]
     n = rc.shape[1]
-    k0 = max(int(np.floor((2 * r_lo / C_LIGHT_M_S - tau0.max()) * geo.fs)) - _MARGIN, 0)
-    k1 = min(int(np.ceil((2 * r_hi / C_LIGHT_M_S - tau0.min()) * geo.fs)) + _MARGIN, n)
+    k0 = max(int(np.floor((2 * r_lo / C_LIGHT_M_S - tau0.max()) * geo.fs_hz)) - _MARGIN, 0)
+    k1 = min(int(np.ceil((2 * r_hi / C_LIGHT_M_S - tau0.min()) * geo.fs_hz)) + _MARGIN, n)
     if k1 - k0 < 4:
         return np.zeros((ny, nx), np.complex128)
-    table = window_weights(cfg.azimuth_window, np.linspace(-0.5, 0.5, 2001))
     px = np.ascontiguousarray(pixels.reshape(-1, 3), np.float64)
     spacing = float(np.linalg.norm(pixels[min(1, ny - 1), min(1, nx - 1)] - pixels[0, 0])
                     / np.sqrt(2)) or 1.0
-    size = subtile_size(spacing, max(r_lo, 1.0), C_LIGHT_M_S / geo.fc)
+    size = subtile_size(spacing, max(r_lo, 1.0), C_LIGHT_M_S / geo.fc_hz)
     centre, offset, half_diag, padded = subtiles(pixels, size)
     acc = np.zeros(offset.shape[:2], np.complex128)
     # pulses upsampled at a time: the configured block, and no more than the memory budget
     # (about three upsampled copies live at once)
     per_pulse = (k1 - k0) * cfg.upsample * 8 * 3
     step = max(1, min(cfg.block_pulses, cfg.block_bytes // max(per_pulse, 1)))
-    if cfg.algorithm == "ffbp":
-        # the polar grids' ground: the pixels' own (level, or a DEM's terrain)
-        terrain = tile_terrain(pixels)
-        height = osculating_sphere(pixels[ny // 2, nx // 2])[2]
-        first = np.empty(offset.shape[:2], np.int32)
-        last = np.empty(offset.shape[:2], np.int32)
-        aperture_bounds(np.ascontiguousarray(apc[a:b]), np.ascontiguousarray(geo.track[a:b]),
-                        centre, offset, half_diag, sin_half,
-                        np.ascontiguousarray(geo.axes[a:b]),
-                        geo.beam_az, geo.beam_el, MIN_GAIN, first, last)
+    focuser = get_focuser(cfg.algorithm)
+    tile = TileAperture(pixels, centre, offset, half_diag, sin_half, apc[a:b], geo.track[a:b],
+                        geo.axes[a:b], geo.beam_az_rad, geo.beam_el_rad, MIN_GAIN, geo.bandwidth_hz)
+    plan = focuser.plan(tile, cfg)
     for j0 in range(0, rows.size, step):
         rsel = rows[j0 : j0 + step]
         data = np.asarray(rc[rsel[0] : rsel[-1] + 1, k0:k1])[rsel - rsel[0]]
-        up = upsample(data, cfg.upsample)
         sl = slice(a + j0, a + j0 + rsel.size)
         # the block's pulses: delay of the crop's first sample, phase centres, velocities,
         # reference track
-        block = (np.ascontiguousarray(geo.tau0[sl] + k0 / geo.fs), geo.fs * cfg.upsample,
-                 np.ascontiguousarray(apc[sl]), np.ascontiguousarray(vel[sl]),
-                 np.ascontiguousarray(geo.track[sl]), geo.fc)
-        if cfg.algorithm == "ffbp":
-            ffbp_block(up, *block, geo.bandwidth_hz, pixels, centre, offset, half_diag,
-                       first - j0, last - j0, sin_half, cfg.azimuth_window, geo.axes[sl],
-                       geo.beam_az, geo.beam_el, MIN_GAIN, height, acc,
-                       cfg.ffbp_subaperture, cfg.ffbp_oversample, terrain)
-        else:
-            backproject_tiles_kernel(up, *block, centre, offset, half_diag, sin_half, table,
-                                     geo.axes[sl], geo.beam_az, geo.beam_el, MIN_GAIN, acc)
+        block = PulseBlock(upsample(data, cfg.upsample),
+                           np.ascontiguousarray(geo.tau0_s[sl] + k0 / geo.fs_hz),
+                           geo.fs_hz * cfg.upsample, np.ascontiguousarray(apc[sl]),
+                           np.ascontiguousarray(vel[sl]), np.ascontiguousarray(geo.track[sl]),
+                           geo.fc_hz, geo.axes[sl])
+        focuser.accumulate(plan, tile, block, j0, cfg, acc)
     out = merge_subtiles(acc, (ny, nx), padded, size).ravel()
     # normalise by the pulses of a full aperture at each pixel's range from the track
     mid = (a + b) // 2

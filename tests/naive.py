@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import numba as nb
+import numpy as np
+
+from flightlog.constants import C_LIGHT_M_S, SINC2_BEAM_FACTOR
+from sarproc.backprojection import reference_track, upsample
+from sarproc.windows import window_weights
+
 SYNC = b"\x1a\xcf\xfc\x1d"
 
 
@@ -254,3 +261,161 @@ def freeman_durden_direct(c):
         ps, pd = 2 * fs, fd * (1 + alpha2)
     pv = 8 * fv / 3
     return tuple(min(max(p, 0.0), span) for p in (ps, pd, pv))
+
+
+# --- exact backprojection, one pixel and pulse at a time in double precision -------------
+# The twin of sarproc.backprojection.backproject_tiles_kernel and of the fast path (Numba,
+# so that it runs in seconds, but no expansion, no single precision, no sub-tiles).
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def pulse_contribution(rc: np.ndarray, p: int, x0: float, x1: float, x2: float,
+                       tau0: np.ndarray, fs_up: float, apc: np.ndarray, vel: np.ndarray,
+                       track: np.ndarray, fc: float, sin_half: float, win_table: np.ndarray,
+                       axes: np.ndarray, beam_az: float, beam_el: float,
+                       min_gain: float) -> complex:
+    """Exact contribution of upsampled line ``rc[p]`` to the pixel at ``(x0, x1, x2)``.
+
+    The model of :func:`backproject_kernel`; zero outside the integration angle, below
+    ``min_gain`` or outside the line.
+    """
+    n_w = win_table.size - 1
+    dx = x0 - apc[p, 0]
+    dy = x1 - apc[p, 1]
+    dz = x2 - apc[p, 2]
+    r_tx = np.sqrt(dx * dx + dy * dy + dz * dz)
+    s = (dx * track[p, 0] + dy * track[p, 1] + dz * track[p, 2]) / r_tx
+    if abs(s) > sin_half:
+        return 0j
+    u = (s / (2.0 * sin_half) + 0.5) * n_w
+    iu = min(int(u), n_w - 1)
+    w = win_table[iu] + (u - iu) * (win_table[iu + 1] - win_table[iu])
+    if beam_az > 0.0:
+        cb = dx * axes[p, 0, 0] + dy * axes[p, 0, 1] + dz * axes[p, 0, 2]
+        if cb <= 0.0:
+            return 0j
+        xa = SINC2_BEAM_FACTOR * np.arctan2(dx * axes[p, 1, 0] + dy * axes[p, 1, 1]
+                                + dz * axes[p, 1, 2], cb) / beam_az
+        xe = SINC2_BEAM_FACTOR * np.arctan2(dx * axes[p, 2, 0] + dy * axes[p, 2, 1]
+                                + dz * axes[p, 2, 2], cb) / beam_el
+        ga = 1.0 if abs(xa) < 1e-12 else np.sin(np.pi * xa) / (np.pi * xa)
+        ge = 1.0 if abs(xe) < 1e-12 else np.sin(np.pi * xe) / (np.pi * xe)
+        g = ga * ga * ge * ge
+        if g < min_gain:
+            return 0j
+        w /= g
+    # the antenna moves during the two-way travel: one fixed-point step of
+    # tau = (|X - A| + |X - A - V tau|) / c is exact to (v/c)^2
+    tau = 2.0 * r_tx / C_LIGHT_M_S
+    ex = dx - vel[p, 0] * tau
+    ey = dy - vel[p, 1] * tau
+    ez = dz - vel[p, 2] * tau
+    tau = (r_tx + np.sqrt(ex * ex + ey * ey + ez * ez)) / C_LIGHT_M_S
+    pos = (tau - tau0[p]) * fs_up
+    i = int(np.floor(pos))
+    if i < 0 or i + 1 >= rc.shape[1]:
+        return 0j
+    f = pos - i
+    a = rc[p, i]
+    b = rc[p, i + 1]
+    sr = (a.real + f * (b.real - a.real)) * w
+    si = (a.imag + f * (b.imag - a.imag)) * w
+    ph = 2.0 * np.pi * fc * tau
+    c = np.cos(ph)
+    sn = np.sin(ph)
+    return complex(sr * c - si * sn, sr * sn + si * c)
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def backproject_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
+                       vel: np.ndarray, track: np.ndarray, fc: float, pixels: np.ndarray,
+                       sin_half: float, win_table: np.ndarray, axes: np.ndarray,
+                       beam_az: float, beam_el: float, min_gain: float,
+                       out: np.ndarray) -> None:
+    """Add the backprojection of pulses ``rc[p]`` (upsampled) to ``out[m]`` at ``pixels[m]``.
+
+    The reference implementation, one pixel and pulse at a time in double precision.
+    ``tau0[p]`` is the delay of ``rc[p, 0]``; ``track[p]`` the unit reference-track
+    direction; ``win_table`` samples the azimuth window uniformly on [-0.5, 0.5] of the
+    sine of squint (uniform in azimuth wavenumber); pulses with ``|sin squint| >
+    sin_half`` are left out. With ``beam_az > 0`` each contribution is divided by the
+    antenna's one-way power pattern towards the pixel (ICD section 7: sinc^2 in each
+    principal plane; ``axes[p]`` holds the boresight, azimuth and elevation axes), so the
+    aperture is weighted by the window alone whatever the yaw and crab; pulses that see
+    the pixel below ``min_gain`` are left out.
+    """
+    for m in nb.prange(pixels.shape[0]):
+        acc = 0j
+        for p in range(rc.shape[0]):
+            acc += pulse_contribution(rc, p, pixels[m, 0], pixels[m, 1], pixels[m, 2], tau0,
+                                      fs_up, apc, vel, track, fc, sin_half, win_table, axes,
+                                      beam_az, beam_el, min_gain)
+        out[m] += acc
+
+
+
+
+def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
+                vel: np.ndarray, fc: float, pixels: np.ndarray, integration_angle_deg: float,
+                azimuth_window: str = "rect", upsample_factor: int = 16,
+                block: int = 256, track: np.ndarray | None = None,
+                antenna: tuple[np.ndarray, float, float] | None = None,
+                min_gain: float = 0.1) -> np.ndarray:
+    """Backproject range-compressed pulses onto ECEF pixels.
+
+    Parameters
+    ----------
+    rc : numpy.ndarray
+        Range-compressed echoes (pulses, samples), sample k at delay ``tau0 + k / fs``.
+    tau0 : numpy.ndarray
+        Delay of sample 0 per pulse, seconds.
+    fs : float
+        Sampling rate of ``rc``.
+    apc, vel : numpy.ndarray
+        Antenna phase centre (ECEF, m) and its velocity (m/s) at each transmit time.
+    fc : float
+        Carrier frequency.
+    pixels : numpy.ndarray
+        ECEF pixel positions (..., 3).
+    integration_angle_deg : float
+        Full azimuth integration angle about zero Doppler of the reference track.
+    azimuth_window : str
+        Window over the integration angle (uniform in the sine of squint).
+    upsample_factor : int
+        Band-limited upsampling before linear interpolation in range.
+    block : int
+        Pulses upsampled at a time (memory).
+    track : numpy.ndarray, optional
+        Unit direction of the reference track per pulse (n, 3), from which squint is
+        measured; default :func:`reference_track` of ``apc``.
+    antenna : tuple, optional
+        ``(axes, beam_az_rad, beam_el_rad)`` with ``axes`` (n, 3, 3) the boresight,
+        azimuth and elevation unit axes per pulse (:func:`sarproc.antenna.antenna_axes`):
+        divide out the antenna pattern.
+    min_gain : float
+        With ``antenna``: pulses seeing the pixel below this one-way gain are left out.
+
+    Returns
+    -------
+    numpy.ndarray
+        Complex image with the shape of ``pixels[..., 0]``: the weighted sum over pulses
+        (a point target of peak amplitude ``a`` after range compression reaches
+        ``a * sum(weights)``).
+    """
+    px = np.ascontiguousarray(np.asarray(pixels, dtype=np.float64).reshape(-1, 3))
+    if track is None:
+        track = reference_track(apc)
+    out = np.zeros(px.shape[0], dtype=np.complex128)
+    table = window_weights(azimuth_window, np.linspace(-0.5, 0.5, 2001))
+    sin_half = float(np.sin(np.deg2rad(integration_angle_deg) / 2))
+    axes, beam_az, beam_el = (np.zeros((rc.shape[0], 3, 3)), 0.0, 0.0) if antenna is None \
+        else antenna
+    for b0 in range(0, rc.shape[0], block):
+        sl = slice(b0, min(rc.shape[0], b0 + block))
+        up = upsample(rc[sl], upsample_factor)
+        backproject_kernel(up, np.ascontiguousarray(tau0[sl], np.float64),
+                           fs * upsample_factor, np.ascontiguousarray(apc[sl], np.float64),
+                           np.ascontiguousarray(vel[sl], np.float64),
+                           np.ascontiguousarray(track[sl], np.float64), fc, px, sin_half,
+                           table, np.ascontiguousarray(axes[sl], np.float64), float(beam_az),
+                           float(beam_el), min_gain, out)
+    return out.reshape(np.asarray(pixels).shape[:-1])

@@ -4,15 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from naive import pulse_contribution
 
 from flightlog.constants import C_LIGHT_M_S
 from flightlog.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from sarproc.aperture import aperture_bounds
-from sarproc.backprojection import (
-    pulse_contribution,
-    subtiles,
-    upsample,
-)
+from sarproc.backprojection import subtiles, upsample
 from sarproc.config import SarConfig
 from sarproc.ffbp import PARABOLA_TOLERANCE, leaf_size, parabola_error, prefix_tiles_kernel
 from sarproc.focus import ChannelGeometry, focus_tile
