@@ -6,7 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ghgsif.refdata import GAS_MOLECULES, LineLists
+from ghgsif.bands import GAS_MOLECULES
+from ghgsif.refdata import LineLists
 
 
 class GhgsifConfig(BaseModel):

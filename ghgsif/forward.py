@@ -30,10 +30,10 @@ import numpy as np
 import scipy.sparse
 
 from ghgsif.atmosphere import Layers, make_layers
+from ghgsif.bands import group_of
 from ghgsif.refdata import LineLists, solar_irradiance
 from ghgsif.sif import sif_shape
-from ghgsif.solar import band_group
-from ghgsif.xsections import BAND_GASES, band_table
+from ghgsif.xsections import band_table
 
 SIF_REFERENCE_NM = 757.0
 
@@ -71,9 +71,10 @@ class BandForward:
     layers: Layers = field(init=False)
 
     def __post_init__(self) -> None:
-        group = band_group(self.lo_nm)
+        grp = group_of(self.lo_nm, self.hi_nm)
+        group = grp.name
         tab = band_table(group, self.lo_nm, self.hi_nm, line_lists=self.line_lists)
-        self.gases = list(BAND_GASES[group])
+        self.gases = list(grp.gases)
         self.layers = make_layers(self.surface_km, self.aircraft_km)
         lay = self.layers
         below = lay.z_top_km <= self.aircraft_km + 1e-9
@@ -88,7 +89,7 @@ class BandForward:
         self.x = (self.wl - 0.5 * (self.lo_nm + self.hi_nm)) / (0.5 * (self.hi_nm - self.lo_nm))
         self._dl_sorted = np.ascontiguousarray(np.abs(np.gradient(self.wl[::-1])))
         self.fluor = (sif_shape(self.wl) / float(sif_shape(np.array(SIF_REFERENCE_NM)))
-                      if group == "O2A" else np.zeros(self.wl.size))
+                      if grp.fluorescence else np.zeros(self.wl.size))
 
     @property
     def n_state(self) -> int:

@@ -45,6 +45,7 @@ from flightlog.align import Alignment
 from flightlog.descriptor import load_descriptor
 from flightlog.geodesy import ecef_to_geodetic
 from flightlog.provenance import atomic_output
+from ghgsif.bands import band_spec, swir_bands, xgas_variables
 from ghgsif.calibration import read_band_calibration
 from ghgsif.clouds import cloud_test, co2_band_consistency
 from ghgsif.config import GhgsifConfig
@@ -68,11 +69,6 @@ _L2_VARS = ("frame_counter", "pixel", "time", "latitude", "longitude", "latitude
             "sif_757_sfld_uncertainty", "sif_757_3fld", "sif_757_3fld_uncertainty",
             "sif_757_ifld", "sif_757_ifld_uncertainty", "fld_wavelength_in", "cloud_flag",
             "quality_flag")
-#: Per-sounding results of the SWIR bands, merged into the L2 records by (frame, pixel).
-_XGAS_VARS = ("xco2", "xco2_uncertainty", "xco2_averaging_kernel", "xch4", "xch4_uncertainty",
-              "xch4_averaging_kernel", "xch4_proxy", "xch4_proxy_uncertainty", "wco2_chi2",
-              "ch4_chi2", "wco2_iterations", "ch4_iterations", "wco2_converged",
-              "ch4_converged", "cloud_co2_delta_pressure")
 #: Quality bits set by the cloud tests: cloudy (any test), the O2-A fit did not converge,
 #: and the weak CO2 band's light path disagrees with the O2-A band's
 #: (:func:`ghgsif.clouds.co2_band_consistency`).
@@ -158,7 +154,9 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
     l1b_path = out / f"{desc.flight_id}_GHGSIF_L1B.nc"
     l2_path = out / f"{desc.flight_id}_GHGSIF_L2.nc"
     l2: dict[str, list[np.ndarray]] = {k: [] for k in _L2_VARS}
-    xgas: dict[str, dict[tuple[int, int], Any]] = {"o2": {}, "WCO2": {}, "CH4": {}}
+    # per-sounding results of the O2-A band and each SWIR band, by (frame, pixel)
+    xgas: dict[str, dict[tuple[int, int], Any]] = {"o2": {}, **{b.name: {}
+                                                                for b in swir_bands()}}
     stats: dict[str, Any] = {}
     with atomic_output(l1b_path) as tmp:
         with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
@@ -184,7 +182,9 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
     sb = al.ghgsif[band.name]
     lines = cfg.line_list_overrides()
     lo, hi = float(band.range_nm[0]), float(band.range_nm[1])
-    o2a = lo <= SIF_WINDOWS[0].lo_nm and hi >= SIF_WINDOWS[-1].hi_nm
+    spec = band_spec(band.name, lo, hi)
+    o2a = (spec.retrieval == "o2a" and lo <= SIF_WINDOWS[0].lo_nm
+           and hi >= SIF_WINDOWS[-1].hi_nm)
     # pass 1: the closed-shutter frames
     dark_t, dark_c = [], []
     for blk in iter_frames(dump, band.id):
@@ -253,7 +253,7 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
             _fld_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, sb, al, l2, lines)
             _o2a_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al, l2,
                            xgas["o2"], map_fn, lines)
-        elif band.name in ("WCO2", "CH4") and cfg.xgas:
+        elif spec.retrieval == "swir" and cfg.xgas:
             _swir_soundings(rad, noise, good, wl, fwhm, lo, hi, rows, fcs, sb, al,
                             xgas["o2"], xgas[band.name], cfg.xgas_every, n_done, map_fn,
                             lines)
@@ -496,13 +496,16 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
     own (column). Also the CO2 band's cloud test (:func:`ghgsif.clouds.co2_band_consistency`),
     which sets ``cloud_flag`` and quality bits 16 and 64 where it fails.
     """
+    names = xgas_variables()
+    bands = swir_bands()
+    light = next((b for b in bands if b.light_path), None)
     if not l2["frame_counter"]:
-        for k in _XGAS_VARS:
+        for k in names:
             l2[k] = []
         return l2
     fc = np.concatenate(l2["frame_counter"])
     px = np.concatenate(l2["pixel"])
-    vals = {k: np.full(fc.size, np.nan) for k in _XGAS_VARS}
+    vals = {k: np.full(fc.size, np.nan) for k in names}
     s_o2, s_co2 = np.full(fc.size, np.nan), np.full(fc.size, np.nan)
     for i, key in enumerate(zip(fc.tolist(), px.tolist(), strict=True)):
         o2 = xgas["o2"].get(key)
@@ -510,27 +513,33 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
             continue
         so2, u_o2 = o2[0], o2[1]
         s_o2[i] = so2
-        for band, gas, name, fit, unit in (("WCO2", "CO2", "xco2", "wco2", 1e6),
-                                           ("CH4", "CH4", "xch4", "ch4", 1e9)):
-            got = xgas[band].get(key)
+        for b in bands:
+            got = xgas[b.name].get(key)
             if got is None:
                 continue
             r, prior = got
-            x, u, ak = _over_o2(r, prior, gas, so2, u_o2, unit)
-            if band == "WCO2":
+            assert b.gas is not None  # a SWIR band names its gas (BandSpec)
+            x, u, ak = _over_o2(r, prior, b.gas, so2, u_o2, b.unit)
+            if b.light_path:
                 s_co2[i] = r.x[prior.gases.index("CO2")]
+            name, fit = b.l2_name, b.fit_name
             vals[name][i], vals[f"{name}_uncertainty"][i] = x, u
             vals[f"{name}_averaging_kernel"][i] = ak
             vals[f"{fit}_chi2"][i] = r.chi2
             vals[f"{fit}_iterations"][i] = r.iterations
             vals[f"{fit}_converged"][i] = float(r.converged)
-        w, c = xgas["WCO2"].get(key), xgas["CH4"].get(key)
-        if w is not None and c is not None:  # proxy: the weak CO2 band's CO2 as light path
+        w = xgas[light.name].get(key) if light is not None else None
+        for b in bands:
+            c = xgas[b.name].get(key) if b.proxy else None
+            if w is None or c is None:
+                continue
+            # proxy: the light-path band's CO2 as the light path
+            assert b.gas is not None
             (r, prior), (rw, prior_w) = c, w
-            j, jc = prior.gases.index("CH4"), prior_w.gases.index("CO2")
-            px_ = r.x[j] / rw.x[jc] * prior.average["CH4"] * 1e9
-            vals["xch4_proxy"][i] = px_
-            vals["xch4_proxy_uncertainty"][i] = px_ * np.hypot(
+            j, jc = prior.gases.index(b.gas), prior_w.gases.index("CO2")
+            px_ = r.x[j] / rw.x[jc] * prior.average[b.gas] * b.unit
+            vals[f"{b.l2_name}_proxy"][i] = px_
+            vals[f"{b.l2_name}_proxy_uncertainty"][i] = px_ * np.hypot(
                 r.uncertainty[j] / r.x[j], rw.uncertainty[jc] / rw.x[jc])
     dp, bad = co2_band_consistency(s_co2, s_o2,
                                    np.concatenate(l2["surface_pressure_expected"]))
@@ -543,10 +552,25 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
     return l2
 
 
+def _xgas_attributes() -> dict[str, tuple[str, str]]:
+    """CF units and long name of each mole-fraction variable of the SWIR bands."""
+    out = {}
+    for b in swir_bands():
+        what = f"column-averaged dry-air mole fraction of {b.gas} ({b.unit_name})"
+        for suffix, extra in (("", ""), ("_proxy", ", CO2 proxy")):
+            if suffix and not b.proxy:
+                continue
+            out[b.l2_name + suffix] = (b.units, what + extra)
+            out[f"{b.l2_name}{suffix}_uncertainty"] = (b.units, "1-sigma uncertainty of "
+                                                       + what + extra)
+    return out
+
+
 def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]) -> None:
     data = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in l2.items()}
     units = {"time": "s", "latitude": "degrees_north", "longitude": "degrees_east",
              "solar_zenith": "degree", "viewing_zenith": "degree"}
+    xgas_attrs = _xgas_attributes()
     with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
         nc.Conventions = "CF-1.8"
         nc.title = "Pi-SAR-L3 GHG/SIF spectrometer L2: solar-induced fluorescence"
@@ -574,15 +598,8 @@ def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]
             if k.startswith("surface_pressure") or k.startswith("cloud_") and k.endswith(
                     "delta_pressure"):
                 var.units = "hPa"
-            if k.startswith("xco2") and not k.endswith("kernel"):
-                var.units = "1e-6"
-                var.long_name = ("1-sigma uncertainty of " if k.endswith("uncertainty") else
-                                 "") + "column-averaged dry-air mole fraction of CO2 (ppm)"
-            if k.startswith("xch4") and not k.endswith("kernel"):
-                var.units = "1e-9"
-                var.long_name = ("1-sigma uncertainty of " if k.endswith("uncertainty") else
-                                 "") + ("column-averaged dry-air mole fraction of CH4 (ppb)"
-                                        + (", CO2 proxy" if "proxy" in k else ""))
+            if k in xgas_attrs:
+                var.units, var.long_name = xgas_attrs[k]
         nc["latitude"].standard_name = "latitude"
         nc["longitude"].standard_name = "longitude"
         nc["latitude"].bounds = "latitude_bounds"

@@ -12,18 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ghgsif.bands import GROUPS
 from ghgsif.hitran import read_par
 
-#: Line lists per band and molecule (HITRAN molecule numbers: 1 H2O, 2 CO2, 6 CH4, 7 O2).
-LINE_FILES: dict[str, dict[int, str]] = {
-    "O2A": {7: "07_O2_hit16_hapi_12875-13275.par",
-            1: "01_H2O_hit12_5925-6315_12875-13275.par"},
-    "SWIR": {2: "02_CO2_hitranonline2021_hapi_5934-6309_iso1.par",
-             6: "06_CH4_hitranonline2021_hapi_5934-6309_iso1.par",
-             1: "01_H2O_hitranonline2021_hapi_5935-6309_iso1.par"},
-}
-#: HITRAN molecule numbers of the gases the bands model.
-GAS_MOLECULES = {"H2O": 1, "CO2": 2, "CH4": 6, "O2": 7}
 #: Line lists a user brings, replacing the packaged ones: ``((molecule, path), ...)``
 #: (hashable, so the cached tables and forward models are keyed by it).
 LineLists = tuple[tuple[int, str], ...]
@@ -152,17 +143,18 @@ def data_path(*parts: str) -> Path:
 def line_file(band_group: str, molecule: int, lines: LineLists = ()) -> Path:
     """The line list of one molecule: the user's from ``lines`` if given, else packaged."""
     user = dict(lines).get(molecule)
-    return Path(user) if user else data_path("lines", LINE_FILES[band_group][molecule])
+    return Path(user) if user else data_path("lines", GROUPS[band_group].line_files[molecule])
 
 
 @lru_cache(maxsize=16)
 def line_list(band_group: str, molecule: int, numin: float, numax: float,
               lines: LineLists = ()) -> np.ndarray:
-    """Lines of one molecule for ``O2A`` or ``SWIR`` between ``numin`` and ``numax``.
+    """Lines of one molecule of a wavelength group (:data:`ghgsif.bands.GROUPS`) in a span.
 
-    From the packaged list, or the user's ``.par`` file named in ``lines``. A line of an
-    isotopologue without shipped partition sums or mass (``data/tips``) is refused here,
-    naming the file and the line, rather than deep in the line-by-line code.
+    The span is ``numin`` to ``numax`` (cm-1), from the packaged list or the user's
+    ``.par`` file named in ``lines``. A line of an isotopologue without shipped partition
+    sums or mass (``data/tips``) is refused here, naming the file and the line, rather
+    than deep in the line-by-line code.
     """
     path = line_file(band_group, molecule, lines)
     arr = read_par(path, numin, numax, molecule=molecule)
@@ -183,14 +175,14 @@ def solar_irradiance(band_group: str) -> tuple[np.ndarray, np.ndarray]:
 
     Returns vacuum wavenumber (cm-1, ascending) and irradiance (W m-2 (cm-1)-1).
     """
-    if band_group == "O2A":
-        d = np.load(data_path("solar", "tsis1_hsrs_v2_p005nm_740-790nm.npz"))
+    name = GROUPS[band_group].solar_file
+    if name.endswith(".npz"):  # TSIS-1 HSRS: vacuum nm, W m-2 nm-1
+        d = np.load(data_path("solar", name))
         wl, f_nm = d["solar_x"], d["solar_y"]  # nm (vacuum), W m-2 nm-1
         nu = 1e7 / wl
         f_nu = f_nm * wl**2 / 1e7
     else:
-        a = np.loadtxt(data_path("solar", "solar_spectrum_merged_finch_5850-6360cm-1.dat"),
-                       skiprows=3)
+        a = np.loadtxt(data_path("solar", name), skiprows=3)  # cm-1, W m-2 um-1
         nu, f_um = a[:, 0], a[:, 1]  # cm-1, W m-2 um-1
         f_nu = f_um * (1e4 / nu) ** 2 / 1e4
     order = np.argsort(nu)

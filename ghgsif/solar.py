@@ -15,14 +15,10 @@ import numpy as np
 import scipy.fft
 from scipy.interpolate import CubicSpline
 
+from ghgsif.bands import group_of
 from ghgsif.refdata import solar_irradiance
 
 FINE_STEP_NM = 0.001
-
-
-def band_group(lo_nm: float) -> str:
-    """``O2A`` below 1 um, ``SWIR`` above (which solar file and line lists serve a band)."""
-    return "O2A" if lo_nm < 1000.0 else "SWIR"
 
 
 def gaussian_convolve(values: np.ndarray, step_nm: float, fwhm_nm: float) -> np.ndarray:
@@ -40,7 +36,7 @@ class ConvolvedSolar:
     """Solar irradiance (W m-2 nm-1 at 1 AU) through a Gaussian ISRF, as a spline."""
 
     def __init__(self, lo_nm: float, hi_nm: float, fwhm_nm: float):
-        nu_s, f_nu = solar_irradiance(band_group(lo_nm))
+        nu_s, f_nu = solar_irradiance(group_of(lo_nm, hi_nm).name)
         margin = 8 * fwhm_nm + 0.5
         wl = np.arange(lo_nm - margin, hi_nm + margin, FINE_STEP_NM)
         nu = 1e7 / wl

@@ -31,9 +31,10 @@ from functools import lru_cache
 import numpy as np
 
 from ghgsif.atmosphere import make_layers
+from ghgsif.bands import group_of
 from ghgsif.refdata import LineLists
-from ghgsif.solar import band_group, convolved_solar
-from ghgsif.xsections import BAND_GASES, band_table
+from ghgsif.solar import convolved_solar
+from ghgsif.xsections import band_table
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ def _column_depth(lo_nm: float, hi_nm: float, molecule: int,
     Once per band and gas: every FWHM's basis (:func:`telluric_basis`) uses it, and
     opening the table hashes the line lists.
     """
-    group = band_group(lo_nm)
-    gas = next(name for name, mol in BAND_GASES[group].items() if mol == molecule)
+    grp = group_of(lo_nm, hi_nm)
+    group = grp.name
+    gas = next(name for name, mol in grp.gases.items() if mol == molecule)
     table = band_table(group, lo_nm, hi_nm, line_lists=line_lists)
     return table.nu, table.column(gas, make_layers(0.0, 0.0))[0]
 

@@ -48,6 +48,7 @@ import numpy as np
 from flightlog.constants import AMU_KG, C2_CM_K, C_LIGHT_M_S, K_BOLTZMANN_J_K
 from flightlog.provenance import atomic_output
 from ghgsif.atmosphere import Layers
+from ghgsif.bands import GROUPS
 from ghgsif.refdata import (
     SELF_BROADENED,
     T_REF_K,
@@ -64,8 +65,6 @@ SQRT_LN2 = float(np.sqrt(np.log(2.0)))
 SQRT_PI = float(np.sqrt(np.pi))
 TINY = 1e-35  # cm2: below any cross-section that matters, keeps the logarithm finite
 
-#: Gases of each band group (name: HITRAN molecule).
-BAND_GASES = {"O2A": {"O2": 7, "H2O": 1}, "SWIR": {"CO2": 2, "CH4": 6, "H2O": 1}}
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -150,7 +149,7 @@ def line_by_line(nu: np.ndarray, band_group: str, gas: str, p_hpa: float, t_k: f
     summed within ``wing_cm`` of its centre. ``line_lists`` names user ``.par`` files that
     replace the packaged line lists.
     """
-    mol = BAND_GASES[band_group][gas]
+    mol = GROUPS[band_group].gases[gas]
     lines = line_list(band_group, mol, float(nu[0] - wing_cm), float(nu[-1] + wing_cm),
                       line_lists)
     out = np.zeros(nu.size)
@@ -275,7 +274,7 @@ def build_table(band_group: str, nu: np.ndarray, n_p: int = N_PRESSURE_NODES,
     return XsecTable(band_group, nu, ln_p, t_off,
                      {gas: gas_table(band_group, nu, gas, ln_p, t_off,
                                      line_lists=line_lists)
-                      for gas in BAND_GASES[band_group]})
+                      for gas in GROUPS[band_group].gases})
 
 
 def cache_dir() -> Path | None:
@@ -293,7 +292,7 @@ def cache_dir() -> Path | None:
 def _table_key(band_group: str, nu: np.ndarray, line_lists: LineLists = ()) -> str:
     """Cache key of a table: the grid and the content of every line list used."""
     h = hashlib.sha256(f"{_TABLE_SCHEMA}:{band_group}:{nu.size}:{nu[0]!r}:{nu[-1]!r}".encode())
-    for mol in sorted(BAND_GASES[band_group].values()):
+    for mol in sorted(GROUPS[band_group].gases.values()):
         with open(line_file(band_group, mol, line_lists), "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
@@ -375,7 +374,7 @@ def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.0
             if folder else None)
     if path is not None and path.is_file():
         try:
-            for gas in BAND_GASES[band_group]:  # every member present, whole, in place
+            for gas in GROUPS[band_group].gases:  # every member present, whole, in place
                 npz_member(path, gas)
             return XsecTable(band_group, nu, np.array(npz_member(path, "ln_p")),
                              np.array(npz_member(path, "t_offsets")), _CachedGases(path))
@@ -386,7 +385,7 @@ def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.0
     def arrays() -> Iterator[tuple[str, np.ndarray]]:
         yield "ln_p", ln_p
         yield "t_offsets", t_off
-        for gas in BAND_GASES[band_group]:
+        for gas in GROUPS[band_group].gases:
             yield gas, gas_table(band_group, nu, gas, ln_p, t_off, np.float32, line_lists)
 
     if path is not None:
@@ -397,7 +396,7 @@ def band_table(band_group: str, lo_nm: float, hi_nm: float, step_cm: float = 0.0
         except OSError:
             pass  # a read-only home: tables are built per process and kept in memory
     return XsecTable(band_group, nu, ln_p, t_off,
-                     {name: arr for name, arr in arrays() if name in BAND_GASES[band_group]})
+                     {name: arr for name, arr in arrays() if name in GROUPS[band_group].gases})
 
 
 def _save_npz(path: Path, arrays: Iterable[tuple[str, np.ndarray]]) -> None:

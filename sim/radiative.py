@@ -30,6 +30,7 @@ import numpy as np
 import scipy.fft
 
 from flightlog.constants import AMU_KG, C2_CM_K, C_LIGHT_M_S, G0_M_S2, K_BOLTZMANN_J_K, M_AIR_KG
+from ghgsif.bands import GROUPS, group_of
 from ghgsif.refdata import (
     SELF_BROADENED,
     T_REF_K,
@@ -40,16 +41,8 @@ from ghgsif.refdata import (
     us_standard_atmosphere,
 )
 
-#: Gases per band group and their HITRAN molecule numbers.
-GASES = {"O2A": {"O2": 7, "H2O": 1}, "SWIR": {"CO2": 2, "CH4": 6, "H2O": 1}}
-MOLECULE_NAMES = {1: "H2O", 2: "CO2", 6: "CH4", 7: "O2"}
 PRESENT_CO2 = 420e-6
 PRESENT_CH4 = 1.9e-6
-
-
-def band_group(name: str, lo_nm: float) -> str:
-    """``O2A`` for the 0.76 um band, ``SWIR`` for the 1.6 um bands."""
-    return "O2A" if lo_nm < 1000 else "SWIR"
 
 
 @nb.njit(cache=True, nogil=True)
@@ -275,7 +268,7 @@ def make_layers(surface_km: float, aircraft_km: float, top_km: float = 70.0) -> 
 
 def wavelength_grid(lo_nm: float, hi_nm: float, margin_nm: float = 1.0) -> np.ndarray:
     """Fine grid uniform in vacuum wavelength, fine enough for Doppler-limited lines."""
-    step = 0.0003 if lo_nm < 1000 else 0.0005
+    step = group_of(lo_nm, hi_nm).fine_step_nm
     return np.arange(lo_nm - margin_nm, hi_nm + margin_nm, step)
 
 
@@ -289,7 +282,7 @@ def layer_optical_depths(wl_nm: np.ndarray, group: str, layers: Layers,
     nu_desc = 1e7 / wl_nm
     nu = nu_desc[::-1].copy()
     out = {}
-    for gas, mol in GASES[group].items():
+    for gas, mol in GROUPS[group].gases.items():
         lines = line_list(group, mol, float(nu[0] - wing_cm), float(nu[-1] + wing_cm))
         tau = np.zeros((layers.p_hpa.size, nu.size))
         for k in range(layers.p_hpa.size):
@@ -344,7 +337,7 @@ class BandModel:
     def __init__(self, name: str, lo_nm: float, hi_nm: float, surface_km: float,
                  aircraft_km: float):
         self.name = name
-        self.group = band_group(name, lo_nm)
+        self.group = group_of(lo_nm, hi_nm).name
         self.wl = wavelength_grid(lo_nm, hi_nm)
         self.layers = make_layers(surface_km, aircraft_km)
         self.aircraft_km = aircraft_km
@@ -352,7 +345,8 @@ class BandModel:
         nu_s, f_nu = solar_irradiance(self.group)
         nu = 1e7 / self.wl
         self.solar = np.interp(nu, nu_s, f_nu) * nu**2 / 1e7  # W m-2 nm-1
-        self.sif = sif_shape(self.wl) if self.group == "O2A" else np.zeros_like(self.wl)
+        self.sif = (sif_shape(self.wl) if GROUPS[self.group].fluorescence
+                    else np.zeros_like(self.wl))
 
     def transmittances(self, s: Sounding) -> tuple[np.ndarray, np.ndarray]:
         """Vertical optical depths down (reflector to top) and up (reflector to aircraft)."""

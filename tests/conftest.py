@@ -29,3 +29,16 @@ def forest_dump(tmp_path_factory):
     from sim import simulate
 
     return simulate("forest", tmp_path_factory.mktemp("dumps") / "forest", seed=5)
+
+
+#: Fixtures that simulate a whole flight: a test that uses one (directly or through
+#: another fixture) is an end-to-end flight test, marked ``flight``.
+FLIGHT_FIXTURES = {"demo_dump", "forest_dump", "clocky_dump", "faulted", "faulty_dump",
+                   "cal_dump"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that fly a simulated flight (``pytest -m "not flight"`` skips them)."""
+    for item in items:
+        if FLIGHT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.flight)

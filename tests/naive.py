@@ -131,8 +131,9 @@ def radiance_direct(wl_nm, layers, group, sounding, aircraft_km):
     import numpy as np
     from scipy.special import wofz
 
+    from ghgsif.bands import GROUPS
     from ghgsif.refdata import line_list, solar_irradiance
-    from sim.radiative import GASES, line_shape_parameters, sif_shape
+    from sim.radiative import line_shape_parameters, sif_shape
 
     nu = 1e7 / wl_nm
     reflector = layers.z_bottom_km[0] if sounding.cloud_top_km is None else \
@@ -143,7 +144,7 @@ def radiance_direct(wl_nm, layers, group, sounding, aircraft_km):
     mu = np.cos(np.deg2rad(sounding.vza_deg))
     path = np.zeros(nu.size)
     up = np.zeros(nu.size)  # vertical optical depth between the reflector and the aircraft
-    for gas, mol in GASES[group].items():
+    for gas, mol in GROUPS[group].gases.items():
         lines = line_list(group, mol, float(nu.min() - 25), float(nu.max() + 25))
         for k in range(layers.p_hpa.size):
             if layers.z_bottom_km[k] < reflector - 1e-9:

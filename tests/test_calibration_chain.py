@@ -31,6 +31,8 @@ from sarproc.polarimetry import coherency, covariance, h_a_alpha, pauli_rgb
 from sarproc.radiometry import band_radar_constant, effective_area, point_rcs
 from sim.dump import simulate
 
+pytestmark = pytest.mark.flight
+
 EPSG = 32654
 GSLC = "/science/LSAR/GSLC/grids/frequencyA"
 

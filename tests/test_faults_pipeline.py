@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 from postflight.cli import main
 
+pytestmark = pytest.mark.flight
+
 PROBABILITIES = ("drop", "dup", "reorder", "idle", "corrupt_sync", "sync_drop", "nav_corrupt")
 RATES = (1e-3, 0.02, 0.2, 0.7, 1.0)  # rare to absurd
 SBET_RECORD = 17 * 8  # bytes of one SBET record (17 doubles)
@@ -160,6 +162,7 @@ def test_any_fault_mix_ends_in_0_10_or_2_with_whole_products(tmp_path_factory, m
 
 _HWM = """import sys
 from postflight.cli import main
+
 status = main(sys.argv[2:])
 hwm = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
 open(sys.argv[1], "w").write(hwm)

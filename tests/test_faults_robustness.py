@@ -534,6 +534,7 @@ def test_novatel_oem7_manual_example_line(tmp_path):
     assert _parse(bad)[1] == "CRC-32 mismatch"  # the CRC covers the status
 
 
+@pytest.mark.flight
 def test_a_segmented_echo_longer_than_the_pulse_interval_is_left_out(tmp_path):
     """An intact, segmented echo of 2,000,000 samples (10 pulse repetition intervals; the
     audit's 120 MB echo asked L0 for 110 GiB) is skipped and counted in the channel's

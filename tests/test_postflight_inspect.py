@@ -42,6 +42,7 @@ def test_human_summary(capsys, demo_dump):
     assert "sar:" in out and "anomalies          none" in out
 
 
+@pytest.mark.flight
 @pytest.mark.parametrize("spec,check", [
     ("drop=0.02", "drop"), ("dup=0.02", "dup"), ("reorder=0.02", "reorder"),
     ("idle=0.05", "idle"), ("unknown=4", "unknown_apid"),
@@ -83,6 +84,7 @@ def _stream_offset(segment: str, offset: int) -> int:
     return int(segment.split("_")[-1].split(".")[0]) * size + offset
 
 
+@pytest.mark.flight
 def test_bit_errors_reported(tmp_path, capsys):
     dump = simulate("demo", tmp_path / "d", seed=4, faults="ber=2e-7")
     flips = [f for f in read_injected_faults(dump) if f["kind"] == "bit_flip"]

@@ -20,6 +20,8 @@ from postflight.cli import main
 from postflight.process import load_config, process_dump
 from postflight.runstate import MANIFEST
 
+pytestmark = pytest.mark.flight
+
 # a quick but complete run: every product kind (GSLC, GCOV, polarimetric netCDF,
 # quicklooks, spectrometer L1B and L2 with XCO2 / XCH4 every fourth frame)
 FAST = ["sar.grid.spacing_m=2", "ghgsif.xgas_every=4"]
@@ -221,6 +223,7 @@ _LIMITED = """import resource, sys
 limit = int(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))  # Python ignores SIGXFSZ: EFBIG
 from postflight.cli import main
+
 sys.exit(main(sys.argv[2:]))
 """
 

@@ -16,6 +16,8 @@ from sarproc.l0 import read_channel
 from sarproc.quality import point_target, window_response
 from sim.dump import simulate
 
+pytestmark = pytest.mark.flight
+
 C = 299_792_458.0
 LAMBDA = C / 1.2575e9
 HALF_ANGLE = np.deg2rad(1.5)  # integration angle 3 degrees

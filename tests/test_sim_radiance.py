@@ -5,8 +5,9 @@ import pytest
 from naive import isrf_direct, radiance_direct
 from scipy.special import wofz
 
+from ghgsif.bands import GROUPS
 from ghgsif.hitran import HitranFormatError, read_par
-from ghgsif.refdata import LINE_FILES, data_path
+from ghgsif.refdata import data_path
 from sim.radiative import BandModel, Sounding, _humlicek, sif_shape
 
 
@@ -56,7 +57,7 @@ def test_cloud_shortens_the_light_path():
 
 
 def test_hitran_reader_and_errors(tmp_path):
-    lines = read_par(data_path("lines", LINE_FILES["O2A"][7]), 13000, 13010)
+    lines = read_par(data_path("lines", GROUPS["O2A"].line_files[7]), 13000, 13010)
     assert lines.size and np.all(np.diff(lines["nu"]) >= 0) and set(lines["molecule"]) == {7}
     bad = tmp_path / "bad.par"
     bad.write_text("short record\n")

@@ -11,6 +11,8 @@ from postflight.cli import EXIT_OK, main
 from sim import simulate
 from sim.scenarios import SCENARIO_CONFIGS
 
+pytestmark = pytest.mark.flight
+
 
 @pytest.mark.parametrize("scenario", ["calibration", "forest"])
 def test_scenario_dump_is_clean_and_has_truth(tmp_path, capsys, scenario):
