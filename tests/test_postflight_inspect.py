@@ -133,6 +133,7 @@ def test_help_and_version(capsys):
     assert main(["inspect"]) == EXIT_UNUSABLE
 
 
+@pytest.mark.flight
 def test_simulate_command(tmp_path, capsys):
     assert main(["simulate", "demo", str(tmp_path / "x"), "--duration", "0.5"]) == EXIT_OK
     assert (tmp_path / "x" / "flight.json").is_file()

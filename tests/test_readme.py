@@ -3,11 +3,14 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from postflight.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+@pytest.mark.flight
 def test_readme_python_snippets_run(tmp_path, capsys):
     text = README.read_text()
     dump = tmp_path / "faulty"
