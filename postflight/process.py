@@ -1,4 +1,4 @@
-"""``postflight process``: from a dump to products (the SAR chain so far).
+"""``postflight process``: from a dump to every product it can make.
 
 Steps: align the dump (clock fits, navigation per pulse), assemble L0 (per band and
 polarisation pulse matrices in ``OUT/work/l0.h5``), range-compress each channel into a
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flightlog.align import align
 from flightlog.constants import C_LIGHT_M_S
+from flightlog.dem import load_dem
 from flightlog.descriptor import FlightDescriptor, load_descriptor
 from flightlog.errors import PisarL3Error
 from flightlog.geolocate import Dem
@@ -36,6 +37,7 @@ from flightlog.provenance import (
     writing,
 )
 from ghgsif.config import GhgsifConfig
+from postflight._memory import bound_heap, release_memory
 from postflight.runlog import json_log, progress, step
 from postflight.runstate import RunState, step_key
 from postflight.scaleout import Executor
@@ -43,7 +45,7 @@ from sarproc.backprojection import reference_track
 from sarproc.config import PolarimetryConfig, SarConfig
 from sarproc.focus import channel_geometry, compress_channel, grid_tiles, unfocusable
 from sarproc.focusers import get_focuser
-from sarproc.grid import MapGrid, swath_bounds, track_heading_deg
+from sarproc.grid import default_grid, track_heading_deg
 from sarproc.gslc import GRIDS, GslcWriter
 from sarproc.l0 import build_l0, channels, read_channel
 
@@ -172,36 +174,6 @@ def load_config(path: str | os.PathLike[str] | None,
         raise ConfigError(f"{where}: {msgs}") from exc
 
 
-def load_dem(path: str) -> Dem:
-    """A DEM from an ``.npz`` with ``lat0_deg, lon0_deg, dlat_deg, dlon_deg, height``."""
-    with np.load(path) as z:
-        return Dem(float(z["lat0_deg"]), float(z["lon0_deg"]), float(z["dlat_deg"]),
-                   float(z["dlon_deg"]), np.asarray(z["height"], np.float64))
-
-
-def default_grid(l0: h5py.File, desc: FlightDescriptor, cfg: SarConfig) -> MapGrid:
-    """The configured grid, or the illuminated swath of the first channel."""
-    sar = desc.require_sar()
-    band, pol = channels(l0)[0]
-    ch = read_channel(l0, band, pol)
-    ok = ch.valid & ch.present
-    apc = ch.position[ok]
-    fs = sar.adc_sampling_rate_hz
-    chirp = max(b.chirp_duration_s for b in sar.bands)
-    c2 = C_LIGHT_M_S / 2
-    near = c2 * (float(np.min(ch.window_start_ticks[ok])) / fs + chirp / 2)
-    far = c2 * (float(np.max(ch.window_start_ticks[ok]) + ch.n_samples) / fs - chirp / 2)
-    if cfg.grid.bounds is not None:
-        epsg = cfg.grid.epsg
-        if epsg is None:
-            epsg, _ = swath_bounds(apc, reference_track(apc), sar.look_side, near, far,
-                                   cfg.reference_height_m)
-        return MapGrid.from_bounds(epsg, cfg.grid.bounds, cfg.grid.spacing_m)
-    epsg, bounds = swath_bounds(apc, reference_track(apc), sar.look_side, near, far,
-                                cfg.reference_height_m, cfg.grid.epsg)
-    return MapGrid.from_bounds(epsg, bounds, cfg.grid.spacing_m)
-
-
 def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfig,
                  l0_path: Path, inputs: list[dict[str, Any]]) -> dict[str, str]:
     """Polarimetric products of every band that has all four polarisations."""
@@ -245,43 +217,6 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
     return made
 
 
-def _glibc(call: str, *args: int) -> None:
-    """``call(*args)`` of the C library when it is glibc; elsewhere nothing to tune."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), call)(*args)
-    except (OSError, AttributeError):
-        pass  # not glibc
-
-
-def _release_memory() -> None:
-    """Between steps of a ``--max-memory`` run: caches dropped, freed heap returned.
-
-    astropy's Earth-orientation tables go (the alignment has used them), and glibc's
-    ``malloc_trim`` gives the pages of freed small blocks back to the system; otherwise
-    they stay resident under the next step's peak.
-    """
-    import gc
-
-    from flightlog.timesys import release_earth_orientation
-
-    release_earth_orientation()
-    gc.collect()
-    _glibc("malloc_trim", 0)
-
-
-def _bound_heap() -> None:
-    """Make glibc return freed large blocks to the system (a ``--max-memory`` run).
-
-    glibc raises its mmap threshold after large frees (up to 32 MB), after which blocks
-    of that size come from the heap, which fragments and keeps the peak resident; a fixed
-    1 MiB threshold keeps large arrays in their own mappings, released when freed.
-    """
-    _glibc("mallopt", -3, 1 << 20)  # M_MMAP_THRESHOLD
-
-
 def _file_digest(path: str | None) -> str | None:
     """sha256 of an optional auxiliary file (calibration, DEM) for the step keys."""
     return sha256_file(path) if path else None
@@ -304,7 +239,7 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
 
     out = Path(out)
     if config.max_memory_mb is not None:
-        _bound_heap()
+        bound_heap()
     with RunState(out, resume) as state, json_log(out), contextlib.ExitStack() as stack:
         if executor is None:
             executor = stack.enter_context(Executor("serial"))
@@ -314,7 +249,7 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
         with step(log, "align", dump=str(dump)):
             al = align(dump, reference_height_m=cfg.reference_height_m, dem=dem)
         if config.max_memory_mb is not None:
-            _release_memory()
+            release_memory()
         inputs = describe_inputs(al.inputs, desc.root)
         summary: dict[str, Any] = {"flight_id": desc.flight_id,
                                    "dump": str(Path(dump).resolve()),
@@ -330,7 +265,7 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
             summary.update(process_sar(dump, out, config, al=al, state=state,
                                        executor=executor, inputs=inputs))
             if config.max_memory_mb is not None:
-                _release_memory()
+                release_memory()
         if desc.ghgsif is not None and config.ghgsif.enabled and al.ghgsif:
             # user line lists are inputs too: their content keys the step and the products
             gs_inputs = inputs + [{**describe_inputs([Path(p).resolve()])[0],

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import h5py
 import numpy as np
 
+from flightlog.constants import C_LIGHT_M_S
+from flightlog.descriptor import FlightDescriptor
 from flightlog.geodesy import (
     ecef_to_geodetic,
     geodetic_to_ecef,
@@ -20,6 +23,9 @@ from flightlog.geodesy import (
     utm_epsg,
 )
 from flightlog.geolocate import Dem
+from sarproc.backprojection import reference_track
+from sarproc.config import SarConfig
+from sarproc.l0 import channels, read_channel
 
 
 @dataclass(frozen=True)
@@ -156,3 +162,26 @@ def track_heading_deg(position: np.ndarray, direction: np.ndarray, epsg: int) ->
     la, lo, _ = ecef_to_geodetic(np.stack([position, position + 100.0 * direction]))
     xs, ys = pyproj_transformer(4326, epsg).transform(np.rad2deg(lo), np.rad2deg(la))
     return float(np.degrees(np.arctan2(xs[1] - xs[0], ys[1] - ys[0])))
+
+
+def default_grid(l0: h5py.File, desc: FlightDescriptor, cfg: SarConfig) -> MapGrid:
+    """The configured grid, or the illuminated swath of the first channel."""
+    sar = desc.require_sar()
+    band, pol = channels(l0)[0]
+    ch = read_channel(l0, band, pol)
+    ok = ch.valid & ch.present
+    apc = ch.position[ok]
+    fs = sar.adc_sampling_rate_hz
+    chirp = max(b.chirp_duration_s for b in sar.bands)
+    c2 = C_LIGHT_M_S / 2
+    near = c2 * (float(np.min(ch.window_start_ticks[ok])) / fs + chirp / 2)
+    far = c2 * (float(np.max(ch.window_start_ticks[ok]) + ch.n_samples) / fs - chirp / 2)
+    if cfg.grid.bounds is not None:
+        epsg = cfg.grid.epsg
+        if epsg is None:
+            epsg, _ = swath_bounds(apc, reference_track(apc), sar.look_side, near, far,
+                                   cfg.reference_height_m)
+        return MapGrid.from_bounds(epsg, cfg.grid.bounds, cfg.grid.spacing_m)
+    epsg, bounds = swath_bounds(apc, reference_track(apc), sar.look_side, near, far,
+                                cfg.reference_height_m, cfg.grid.epsg)
+    return MapGrid.from_bounds(epsg, bounds, cfg.grid.spacing_m)

@@ -134,3 +134,20 @@ def test_write_aligned_is_atomic(clocky_dump, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_aligned(al, tmp_path / "aligned.h5")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rejected_navigation_logs_are_named_in_the_error(demo_dump, tmp_path):
+    """No SBET, and every real-time log unusable: the error says why each was refused."""
+    import shutil
+
+    from flightlog.align import AlignmentError, load_trajectory
+    from flightlog.descriptor import load_descriptor
+
+    shutil.copy(demo_dump / "flight.json", tmp_path / "flight.json")
+    (tmp_path / "nav").mkdir()
+    (tmp_path / "nav" / "novatel.asc").write_text("#INSPVAXA,garbage\n")
+    (tmp_path / "nav" / "nav.nmea").write_text("$GPGGA,nonsense*00\n")
+    with pytest.raises(AlignmentError) as err:
+        load_trajectory(load_descriptor(tmp_path))
+    msg = str(err.value)
+    assert "no SBET" in msg and "rejected: novatel.asc: " in msg and "nav.nmea: " in msg

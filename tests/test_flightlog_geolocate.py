@@ -94,3 +94,15 @@ def test_missing_rays_are_nan():
     origin, d = _rays(3, 5)
     got = intersect(origin, -d, 0.0)  # looking up
     assert np.isnan(got).all()
+
+
+def test_a_dem_file_without_a_key_is_refused_naming_it(tmp_path):
+    from flightlog.dem import DemError, load_dem
+
+    np.savez(tmp_path / "dem.npz", lat0_deg=35.0, lon0_deg=139.0, dlat_deg=1e-4,
+             height=np.zeros((4, 4)))
+    with pytest.raises(DemError, match=r"dem\.npz: no dlon_deg"):
+        load_dem(tmp_path / "dem.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(DemError, match=r"junk\.npz: not a DEM archive"):
+        load_dem(tmp_path / "junk.npz")
