@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,27 @@ def _file_digest(path: str | None) -> str | None:
     return sha256_file(path) if path else None
 
 
+#: A step's work: given the dict of fields its end record logs, its product files and
+#: its summary.
+StepFn = Callable[[dict[str, Any]], tuple[list[Any], Any]]
+
+
+def run_step(state: RunState, name: str, key: str, label: str, make: StepFn) -> Any:
+    """One step of the run: reuse its products when complete and current, else make them.
+
+    Every step has this form: ``make(done)`` writes the step's files and returns them
+    with its summary; ``key`` (:func:`postflight.runstate.step_key`) is the content key
+    of its inputs and configuration. Returns the step's summary.
+    """
+    entry = state.done(name, key)
+    if entry is not None:
+        log.info("%s: up to date, reused", label)
+        return entry["summary"]
+    with step(log, label) as done:
+        files, summary = make(done)
+    return state.record(name, key, files, summary)["summary"]
+
+
 def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                  config: RunConfig, executor: Executor | None = None,
                  resume: bool = True, reflectors: str | os.PathLike[str] | None = None
@@ -234,7 +256,6 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
     optional corner-reflector list whose image quality the report shows. Returns the
     summary.
     """
-    from ghgsif.pipeline import process_spectrometer
     from postflight.report import anomalies, write_report
 
     out = Path(out)
@@ -273,24 +294,9 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                                   for g, p in sorted(config.ghgsif.line_lists.items())]
             key = step_key("ghgsif", gs_inputs, config.ghgsif.model_dump(mode="json"),
                            config.max_memory_mb)
-            entry = state.done("ghgsif", key)
-            if entry is None:
-                from ghgsif.calibration import read_band_calibration
-
-                cal = desc.resolve(desc.ghgsif.calibration, "ghgsif.calibration")
-                pixels = max(int(np.prod(read_band_calibration(cal, b.name).shape))
-                             for b in desc.ghgsif.bands if b.name in al.ghgsif)
-                gs_cfg = config.fitted(frame_pixels=pixels)
-                frames = sum(int(np.sum(s.shutter == 0)) for s in al.ghgsif.values())
-                with step(log, "spectrometer L1B and L2",
-                          block_frames=gs_cfg.ghgsif.block_frames), progress(
-                        frames, "spectrometer", "frame") as bar:
-                    res = process_spectrometer(dump, out, al, gs_cfg.ghgsif, provenance(
-                        gs_inputs, gs_cfg.model_dump(mode="json")), executor.map, bar.update)
-                entry = state.record("ghgsif", key, [res["l1b"], res["l2"]], res)
-            else:
-                log.info("spectrometer L1B and L2: up to date, reused")
-            summary["ghgsif"] = entry["summary"]
+            summary["ghgsif"] = run_step(
+                state, "ghgsif", key, "spectrometer L1B and L2",
+                lambda done: _spectrometer(dump, out, config, al, gs_inputs, executor, done))
         summary["steps"] = {"reused": state.reused, "made": state.made}
         summary["anomalies"] = anomalies(summary)
         with atomic_output(out / "process_summary.json") as tmp:
@@ -299,6 +305,27 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
             summary["report"] = {k: str(v) for k, v in write_report(
                 out, summary, config, reflectors).items()}
     return summary
+
+
+def _spectrometer(dump: str | os.PathLike[str], out: Path, config: RunConfig, al: Any,
+                  inputs: list[dict[str, Any]], executor: Executor,
+                  done: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """The spectrometer step: L1B and L2 with block sizes fitted to the memory limit."""
+    from ghgsif.calibration import read_band_calibration
+    from ghgsif.pipeline import process_spectrometer
+
+    desc = load_descriptor(dump)
+    gs = desc.require_ghgsif()
+    cal = desc.resolve(gs.calibration, "ghgsif.calibration")
+    pixels = max(int(np.prod(read_band_calibration(cal, b.name).shape))
+                 for b in gs.bands if b.name in al.ghgsif)
+    gs_cfg = config.fitted(frame_pixels=pixels)
+    done["block_frames"] = gs_cfg.ghgsif.block_frames
+    frames = sum(int(np.sum(s.shutter == 0)) for s in al.ghgsif.values())
+    with progress(frames, "spectrometer", "frame") as bar:
+        res = process_spectrometer(dump, out, al, gs_cfg.ghgsif, provenance(
+            inputs, gs_cfg.model_dump(mode="json")), executor.map, bar.update)
+    return [res["l1b"], res["l2"]], res
 
 
 def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
@@ -331,36 +358,34 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                  "reference_height_m": cfg.reference_height_m, "dem": _file_digest(cfg.dem)}
         l0_key = step_key("l0", inputs, chans)
         l0_path = work / "l0.h5"
-        if state.done("l0", l0_key) is None:
-            with step(log, "L0 assembly"):
-                build_l0(dump, l0_path, al, bands=cfg.bands, polarisations=list(
-                    cfg.polarisations) if cfg.polarisations else None)
-            state.record("l0", l0_key, [l0_path], {"l0": str(l0_path)})
+
+        def make_l0(done: dict[str, Any]) -> tuple[list[Path], dict[str, Any]]:
+            build_l0(dump, l0_path, al, bands=cfg.bands, polarisations=list(
+                cfg.polarisations) if cfg.polarisations else None)
+            return [l0_path], {"l0": str(l0_path)}
+
+        run_step(state, "l0", l0_key, "L0 assembly", make_l0)
         summary: dict[str, Any] = {"flight_id": desc.flight_id, "l0": str(l0_path),
                                    "alignment": al.report()}
         gslc_key = step_key("gslc", l0_key, cfg.model_dump(mode="json"),
                             _file_digest(cfg.calibration_file), config.max_memory_mb)
-        entry = state.done("gslc", gslc_key)
-        if entry is None:
-            with step(log, "SAR focusing"):
-                res = _focus_gslc(dump, out, config, desc, al, l0_path, dem, inputs,
-                                  executor, state)
-            entry = state.record("gslc", gslc_key, [res["gslc"]] if "gslc" in res else [], res)
-        else:
-            log.info("SAR focusing: %s up to date, reused", entry["summary"]["gslc"])
-        summary.update(entry["summary"])
+
+        def make_gslc(done: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+            res = _focus_gslc(dump, out, config, desc, al, l0_path, dem, inputs, executor,
+                              state)
+            return ([res["gslc"]] if "gslc" in res else []), res
+
+        summary.update(run_step(state, "gslc", gslc_key, "SAR focusing", make_gslc))
         if config.pol.enabled and "gslc" in summary:
             pol_key = step_key("polarimetry", gslc_key, config.pol.model_dump(mode="json"),
                                config.max_memory_mb)
-            entry = state.done("polarimetry", pol_key)
-            if entry is None:
-                with step(log, "polarimetric products"):
-                    made = _polarimetry(Path(summary["gslc"]), out, desc, config, l0_path,
-                                        inputs)
-                entry = state.record("polarimetry", pol_key, list(made.values()), made)
-            else:
-                log.info("polarimetric products: up to date, reused")
-            summary["polarimetry"] = entry["summary"]
+
+            def make_pol(done: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+                made = _polarimetry(Path(summary["gslc"]), out, desc, config, l0_path, inputs)
+                return list(made.values()), made
+
+            summary["polarimetry"] = run_step(state, "polarimetry", pol_key,
+                                              "polarimetric products", make_pol)
     return summary
 
 
