@@ -47,8 +47,8 @@ from sarproc.config import PolarimetryConfig, SarConfig
 from sarproc.focus import channel_geometry, compress_channel, grid_tiles, unfocusable
 from sarproc.focusers import get_focuser
 from sarproc.grid import default_grid, track_heading_deg
-from sarproc.gslc import GRIDS, GslcWriter
 from sarproc.l0 import build_l0, channels, read_channel
+from sarproc.products.gslc import GRIDS, GslcWriter
 
 log = logging.getLogger("postflight.process")
 
@@ -178,7 +178,7 @@ def load_config(path: str | os.PathLike[str] | None,
 def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfig,
                  l0_path: Path, inputs: list[dict[str, Any]]) -> dict[str, str]:
     """Polarimetric products of every band that has all four polarisations."""
-    from sarproc.pol_products import PolConfig, polarimetric_products
+    from sarproc.pol_products import PolBand, polarimetric_products
     from sarproc.radiometry import band_radar_constant
 
     sar = desc.require_sar()
@@ -206,14 +206,13 @@ def _polarimetry(gslc: Path, out: Path, desc: FlightDescriptor, config: RunConfi
             stem = out / f"{desc.flight_id}_band{band.id}"
             with progress(None, f"polarimetry band {band.id}", "row") as bar:
                 paths = polarimetric_products(
-                    gslc, stem, k, band.bandwidth_hz, C_LIGHT_M_S / band.center_frequency_hz,
-                    config.sar.model_dump(mode="json"), apc[mid], track[mid],
-                    PolConfig((pc.looks[0], pc.looks[1]), pc.speckle_filter, pc.filter_size,
-                              (pc.percentiles[0], pc.percentiles[1]), pc.noise_subtraction,
-                              pc.noise_window),
+                    gslc, stem, PolBand(k, band.bandwidth_hz,
+                                        C_LIGHT_M_S / band.center_frequency_hz, apc[mid],
+                                        track[mid]),
+                    config.sar.model_dump(mode="json"), pc,
                     provenance(inputs, config.model_dump(mode="json")), index,
                     cal.get(band.id), load_dem(config.sar.dem) if config.sar.dem else None,
-                    pc.block_rows, bar.update)
+                    bar.update)
             made.update({f"band{band.id}/{key}": str(v) for key, v in paths.items()})
     return made
 

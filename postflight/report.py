@@ -65,7 +65,7 @@ def reflector_quality(gslc: str | os.PathLike[str], reflectors: str | os.PathLik
     ``heading_deg`` is the track's heading in the grid (the azimuth cut).
     """
     from sarproc.calibration import grid_xy, read_reflectors
-    from sarproc.gslc import GRIDS
+    from sarproc.products.gslc import GRIDS
 
     out = []
     with h5py.File(gslc, "r") as h5:

@@ -14,8 +14,8 @@ from sarproc.config import GridConfig, SarConfig
 from sarproc.focus import channel_geometry, compress_channel, focus_channel, focus_tile
 from sarproc.focusers import FOCUSERS, Focuser, PulseBlock, TileAperture, get_focuser
 from sarproc.grid import MapGrid, swath_bounds
-from sarproc.gslc import GslcWriter
 from sarproc.l0 import L0Channel, build_l0, read_channel
+from sarproc.products.gslc import GslcWriter
 from sarproc.quality import (
     ImpulseResponse,
     PointTargetQuality,

@@ -24,7 +24,6 @@ import numpy as np
 
 from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
 from flightlog.provenance import atomic_output
-from sarproc.gslc import GRIDS, frequency_name
 from sarproc.polcal import (
     PolCal,
     canonical_matrix,
@@ -32,6 +31,7 @@ from sarproc.polcal import (
     observed_covariance,
     observed_matrix,
 )
+from sarproc.products.gslc import GRIDS, frequency_name
 from sarproc.quality import complex_at, point_target
 from sarproc.radiometry import point_rcs
 
