@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -75,9 +78,19 @@ class PolSink(ABC):
         self.parameters = parameters
         self.percentiles = percentiles
 
-    @abstractmethod
     def __enter__(self) -> PolSink:
-        """Open the product (under a temporary name)."""
+        """Open the product (:meth:`open`); whatever it opened is closed if it fails."""
+        self._stack = contextlib.ExitStack()
+        try:
+            self.open(self._stack)
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    @abstractmethod
+    def open(self, stack: contextlib.ExitStack) -> None:
+        """Open the product under a temporary name; register its closing on ``stack``."""
 
     @abstractmethod
     def write(self, block: PolBlock) -> None:
@@ -91,6 +104,7 @@ class PolSink(ABC):
         the ``with`` block ends without error.
         """
 
-    @abstractmethod
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
         """Close the product: renamed into place when complete, removed otherwise."""
+        self._stack.__exit__(et, ev, tb)

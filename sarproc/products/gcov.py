@@ -42,19 +42,17 @@ GCOV_ROOT = "/science/LSAR/GCOV"
 class GcovWriter(PolSink):
     """``<stem>_GCOV.h5``, written block by block, renamed into place when complete."""
 
-    def __enter__(self) -> GcovWriter:
+    def open(self, stack: contextlib.ExitStack) -> None:
         """Create the file and its (empty) terms under a temporary name."""
         self.path = self.stem.with_name(self.stem.name + "_GCOV.h5")
-        self._stack = contextlib.ExitStack()
-        tmp = self._stack.enter_context(atomic_output(self.path))
-        self._h5 = self._stack.enter_context(h5py.File(tmp, "w"))
+        tmp = stack.enter_context(atomic_output(self.path))
+        self._h5 = stack.enter_context(h5py.File(tmp, "w"))
         self._grp = self._h5.create_group(
             f"{GCOV_ROOT}/grids/{frequency_name(self.grid.frequency)}")
         for name, (_, _, dtype) in TERMS.items():
             ds = self._grp.create_dataset(name, shape=self.grid.shape, dtype=dtype)
             ds.attrs["grid_mapping"] = "projection"
             ds.attrs["description"] = TERM_DESCRIPTION
-        return self
 
     def write(self, block: PolBlock) -> None:
         """Store the block's covariance terms."""
@@ -78,7 +76,3 @@ class GcovWriter(PolSink):
         meta.create_dataset("noiseEquivalentSigma0Median", data=summary["nesz_median_db"])
         self._h5.attrs.update(self.provenance)
         return {"gcov": self.path}
-
-    def __exit__(self, *exc: object) -> None:
-        """Close; the file is renamed into place only without an error."""
-        self._stack.__exit__(*exc)  # type: ignore[arg-type]

@@ -59,12 +59,11 @@ LAYERS: tuple[Layer, ...] = (
 class PolsarNetcdfWriter(PolSink):
     """``<stem>_polsar.nc``, written block by block, renamed into place when complete."""
 
-    def __enter__(self) -> PolsarNetcdfWriter:
+    def open(self, stack: contextlib.ExitStack) -> None:
         """Create the file: dimensions, coordinates, grid mapping and empty layers."""
         self.path = self.stem.with_name(self.stem.name + "_polsar.nc")
-        self._stack = contextlib.ExitStack()
-        tmp = self._stack.enter_context(atomic_output(self.path))
-        nc = self._nc = self._stack.enter_context(netCDF4.Dataset(tmp, "w", format="NETCDF4"))
+        tmp = stack.enter_context(atomic_output(self.path))
+        nc = self._nc = stack.enter_context(netCDF4.Dataset(tmp, "w", format="NETCDF4"))
         g = self.grid
         nc.Conventions = "CF-1.8"
         nc.title = "Pi-SAR-L3 polarimetric layers"
@@ -102,7 +101,6 @@ class PolsarNetcdfWriter(PolSink):
             var.long_name = lay.long_name
             var.grid_mapping = "crs"
             self._vars[lay.name] = var
-        return self
 
     def write(self, block: PolBlock) -> None:
         """Store the block's layers."""
@@ -117,7 +115,3 @@ class PolsarNetcdfWriter(PolSink):
         fc.corrected_fraction = (float(summary["corrected"] / summary["decomposed"])
                                  if summary["decomposed"] else 0.0)
         return {"netcdf": self.path}
-
-    def __exit__(self, *exc: object) -> None:
-        """Close; the file is renamed into place only without an error."""
-        self._stack.__exit__(*exc)  # type: ignore[arg-type]

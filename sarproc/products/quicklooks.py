@@ -6,6 +6,7 @@ of every ``quick_step``-th multilooked pixel (bounded memory whatever the grid).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,10 @@ QUICKLOOKS = {"pauli": "Pauli: R |HH-VV|, G 2|HV|, B |HH+VV|",
 class QuicklookWriter(PolSink):
     """``<stem>_pauli.png`` and ``<stem>_hh_hv_vv.png``, written when complete."""
 
-    def __enter__(self) -> QuicklookWriter:
+    def open(self, stack: contextlib.ExitStack) -> None:
         """The quicklooks' accumulators."""
         qy, qx = self.grid.quick_shape
         self._amp = {k: np.zeros((qy, qx, 3), np.float32) for k in QUICKLOOKS}
-        return self
 
     def write(self, block: PolBlock) -> None:
         """The block's rows of the lattice."""
@@ -52,7 +52,3 @@ class QuicklookWriter(PolSink):
                                    g.spacing_m * lx * g.quick_step, corners, title,
                                    g.crs.name)
         return paths
-
-    def __exit__(self, *exc: object) -> None:
-        """Nothing held open."""
-        self._amp = {}
