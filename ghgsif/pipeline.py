@@ -54,21 +54,13 @@ from ghgsif.fld import fld_pixels, fld_retrievals
 from ghgsif.forward import band_forward
 from ghgsif.frames import iter_frames
 from ghgsif.l1b import average_dark_runs, to_radiance
+from ghgsif.products import L2_BASE_VARIABLES, l1b_group, write_l2
 from ghgsif.refdata import LineLists
 from ghgsif.retrieval import OEResult, o2a_sounding, swir_sounding
 from ghgsif.sif import retrieve_sif
 from ghgsif.wavelength import register_frame, registered
 from ghgsif.windows import SIF_WINDOWS
 
-_L2_VARS = ("frame_counter", "pixel", "time", "latitude", "longitude", "latitude_bounds",
-            "longitude_bounds", "solar_zenith",
-            "viewing_zenith", "sif_757", "sif_757_uncertainty", "sif_757_chi2", "sif_771",
-            "sif_771_uncertainty", "sif_771_chi2", "sif_757_o2a", "sif_757_o2a_uncertainty",
-            "surface_pressure_apparent", "surface_pressure_expected", "cloud_delta_pressure",
-            "o2a_chi2", "o2a_brightness", "o2a_iterations", "sif_757_sfld",
-            "sif_757_sfld_uncertainty", "sif_757_3fld", "sif_757_3fld_uncertainty",
-            "sif_757_ifld", "sif_757_ifld_uncertainty", "fld_wavelength_in", "cloud_flag",
-            "quality_flag")
 #: Quality bits set by the cloud tests: cloudy (any test), the O2-A fit did not converge,
 #: and the weak CO2 band's light path disagrees with the O2-A band's
 #: (:func:`ghgsif.clouds.co2_band_consistency`).
@@ -79,9 +71,6 @@ CLOUDY, O2A_NOT_CONVERGED, CO2_BAND_INCONSISTENT = 16, 32, 64
 _GEOMETRY = (("latitude", "latitude"), ("longitude", "longitude"),
              ("solar_zenith", "solar_zenith"), ("viewing_zenith", "view_zenith"))
 
-
-#: Chunk cache of each L1B variable written block by block (bytes).
-NC_CHUNK_CACHE = 1 << 20
 
 #: ``map_fn(fn, args) -> [fn(*a) for a in args]``, possibly on other processes.
 MapFn = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
@@ -104,35 +93,6 @@ def _interp_registration(t: np.ndarray, t_reg: np.ndarray, vals: np.ndarray) -> 
     return np.interp(t, t_reg[ok], vals[ok])
 
 
-def _l1b_group(nc: netCDF4.Dataset, name: str, n_x: int, n_l: int) -> netCDF4.Group:
-    g = nc.createGroup(name)
-    g.createDimension("frame", None)
-    g.createDimension("pixel", n_x)
-    g.createDimension("spectral", n_l)
-    spec = {"radiance": ("f4", ("frame", "pixel", "spectral"), "W m-2 sr-1 nm-1"),
-            "radiance_noise": ("f4", ("frame", "pixel", "spectral"), "W m-2 sr-1 nm-1"),
-            "quality": ("u1", ("frame", "pixel", "spectral"), "1"),
-            "wavelength": ("f8", ("frame", "pixel", "spectral"), "nm"),
-            "time": ("f8", ("frame",), "s"), "frame_counter": ("i8", ("frame",), "1"),
-            "wavelength_shift_pixels": ("f8", ("frame",), "1"),
-            "wavelength_squeeze": ("f8", ("frame",), "1"),
-            "latitude": ("f8", ("frame", "pixel"), "degrees_north"),
-            "longitude": ("f8", ("frame", "pixel"), "degrees_east"),
-            "solar_zenith": ("f4", ("frame", "pixel"), "degree"),
-            "viewing_zenith": ("f4", ("frame", "pixel"), "degree")}
-    for var, (dt, dims, units) in spec.items():
-        v = g.createVariable(var, dt, dims, zlib=dt in ("f4", "u1"))
-        v.set_var_chunk_cache(size=NC_CHUNK_CACHE)  # not netCDF's 64 MB a variable
-        v.units = units
-    g["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
-    g["wavelength"].long_name = "registered vacuum wavelength of the pixel centre"
-    g["quality"].flag_masks = np.array([1, 2, 4, 8], np.uint8)
-    g["quality"].flag_meanings = "bad_pixel saturated no_dark_frame below_dark"
-    g["latitude"].standard_name = "latitude"
-    g["longitude"].standard_name = "longitude"
-    return g
-
-
 def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                          al: Alignment, cfg: GhgsifConfig, attrs: dict[str, str],
                          map_fn: MapFn | None = None,
@@ -153,7 +113,7 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
     cal_path = desc.resolve(gs.calibration, "ghgsif.calibration")
     l1b_path = out / f"{desc.flight_id}_GHGSIF_L1B.nc"
     l2_path = out / f"{desc.flight_id}_GHGSIF_L2.nc"
-    l2: dict[str, list[np.ndarray]] = {k: [] for k in _L2_VARS}
+    l2: dict[str, list[np.ndarray]] = {v.name: [] for v in L2_BASE_VARIABLES}
     # per-sounding results of the O2-A band and each SWIR band, by (frame, pixel)
     xgas: dict[str, dict[tuple[int, int], Any]] = {"o2": {}, **{b.name: {}
                                                                 for b in swir_bands()}}
@@ -170,7 +130,7 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
                 stats[band.name] = _band(dump, band, al, cal_path, cfg, nc, l2, xgas,
                                          map_fn, progress)
     with atomic_output(l2_path) as tmp:
-        _write_l2(tmp, _merge_xgas(l2, xgas), attrs)
+        write_l2(tmp, _merge_xgas(l2, xgas), attrs)
     return {"l1b": str(l1b_path), "l2": str(l2_path), "bands": stats}
 
 
@@ -199,10 +159,10 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
     # common to every scene frame that uses them)
     period = float(np.median(np.diff(sb.gps_time))) if sb.gps_time.size > 1 else 0.0
     dt, dc, dn = average_dark_runs(dt[order], dc[order], 1.5 * period)
-    g = _l1b_group(nc, band.name, *cal.shape)
-    g.wavelength_registration = ("Fraunhofer windows " + ", ".join(
+    g = l1b_group(nc, band.name, *cal.shape, ("Fraunhofer windows " + ", ".join(
         f"{w.lo_nm}-{w.hi_nm} nm" for w in SIF_WINDOWS)) if o2a else (
-        "none: calibration wavelengths (SWIR registration needs the absorption forward model)")
+        "none: calibration wavelengths (SWIR registration needs the absorption forward "
+        "model)"))
     mid = cal.shape[1] // 2
     fwhm = cal.isrf_fwhm_nm[:, mid]
     disp = float(np.median(cal.wavelength_nm[:, mid + 1] - cal.wavelength_nm[:, mid]))
@@ -550,82 +510,3 @@ def _merge_xgas(l2: dict[str, list[np.ndarray]],
     l2["quality_flag"] = [np.concatenate(l2["quality_flag"])
                           | np.where(bad, CLOUDY | CO2_BAND_INCONSISTENT, 0).astype(np.uint8)]
     return l2
-
-
-def _xgas_attributes() -> dict[str, tuple[str, str]]:
-    """CF units and long name of each mole-fraction variable of the SWIR bands."""
-    out = {}
-    for b in swir_bands():
-        what = f"column-averaged dry-air mole fraction of {b.gas} ({b.unit_name})"
-        for suffix, extra in (("", ""), ("_proxy", ", CO2 proxy")):
-            if suffix and not b.proxy:
-                continue
-            out[b.l2_name + suffix] = (b.units, what + extra)
-            out[f"{b.l2_name}{suffix}_uncertainty"] = (b.units, "1-sigma uncertainty of "
-                                                       + what + extra)
-    return out
-
-
-def _write_l2(path: Path, l2: dict[str, list[np.ndarray]], attrs: dict[str, str]) -> None:
-    data = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in l2.items()}
-    units = {"time": "s", "latitude": "degrees_north", "longitude": "degrees_east",
-             "solar_zenith": "degree", "viewing_zenith": "degree"}
-    xgas_attrs = _xgas_attributes()
-    with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
-        nc.Conventions = "CF-1.8"
-        nc.title = "Pi-SAR-L3 GHG/SIF spectrometer L2: solar-induced fluorescence"
-        nc.featureType = "point"
-        for key, val in attrs.items():
-            nc.setncattr(key, val)
-        nc.createDimension("sounding", data["time"].size)
-        nc.createDimension("corner", 4)
-        for k, arr in data.items():
-            dtype = {"frame_counter": "i8", "pixel": "i2", "quality_flag": "u1",
-                     "cloud_flag": "u1"}.get(k, "f8")
-            dims = ("sounding", "corner") if k.endswith("_bounds") else ("sounding",)
-            if k.endswith("_bounds") and arr.ndim == 1:
-                arr = arr.reshape(-1, 4)
-            var = nc.createVariable(k, dtype, dims, zlib=True)
-            var[:] = arr.astype(dtype)
-            if k in units:
-                var.units = units[k]
-            if k.startswith("sif_") and not k.endswith("chi2"):
-                var.units = "mW m-2 sr-1 nm-1"
-                var.long_name = ("1-sigma uncertainty of " if k.endswith("uncertainty")
-                                 else "") + f"solar-induced fluorescence at {k[4:7]} nm"
-            if k.endswith("chi2"):
-                var.long_name = "reduced chi-square of the fit"
-            if k.startswith("surface_pressure") or k.startswith("cloud_") and k.endswith(
-                    "delta_pressure"):
-                var.units = "hPa"
-            if k in xgas_attrs:
-                var.units, var.long_name = xgas_attrs[k]
-        nc["latitude"].standard_name = "latitude"
-        nc["longitude"].standard_name = "longitude"
-        nc["latitude"].bounds = "latitude_bounds"
-        nc["longitude"].bounds = "longitude_bounds"
-        for k in ("latitude_bounds", "longitude_bounds"):
-            nc[k].units = nc[k.split("_")[0]].units
-            nc[k].comment = ("footprint corners: the pixel's left and right edges at the "
-                             "start and end of integration")
-        nc["time"].long_name = "start of integration, GPS seconds since 1980-01-06T00:00:00"
-        q = nc["quality_flag"]
-        q.flag_masks = np.array([1, 2, 4, 8, 16, 32, 64], np.uint8)
-        q.flag_meanings = ("geolocation_invalid sif_fit_failed sif_chi2_above_2 "
-                           "window_pixels_flagged cloudy o2a_not_converged "
-                           "co2_band_inconsistent")
-        nc["sif_757_o2a"].long_name = ("solar-induced fluorescence at 757 nm from the O2-A "
-                                       "band's optimal estimation (spectral fitting)")
-        for m, name in (("sfld", "sFLD"), ("3fld", "3FLD"), ("ifld", "iFLD")):
-            v = nc[f"sif_757_{m}"]
-            v.long_name = (f"solar-induced fluorescence from the O2-A band by {name} "
-                           "(at fld_wavelength_in, scaled to 757 nm with the "
-                           "fluorescence shape; ghgsif.fld)")
-        nc["fld_wavelength_in"].units = "nm"
-        nc["fld_wavelength_in"].long_name = "wavelength of the FLD in-band pixel"
-        nc["cloud_flag"].long_name = ("1: cloudy (O2-A apparent surface pressure or fit "
-                                      "quality, or the weak CO2 band's apparent surface "
-                                      "pressure against the O2-A band's; ghgsif.clouds)")
-        nc["cloud_co2_delta_pressure"].long_name = (
-            "weak CO2 band's apparent surface pressure less the O2-A band's (cloud test; "
-            "NaN without a SWIR retrieval)")
