@@ -16,7 +16,7 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 
 import naive  # noqa: E402
-from test_polarimetry import _speckle  # noqa: E402
+from test_sarproc_polarimetry import _speckle  # noqa: E402
 
 from sarproc.polarimetry import _LEE_MASKS, covariance, refined_lee  # noqa: E402
 from sim.scattering import LAND_CLASSES  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from test_faults_pipeline import check_products
+from test_postflight_faults import check_products
 
 from postflight.cli import main
 from postflight.process import load_config, process_dump
