@@ -420,3 +420,126 @@ def backproject(rc: np.ndarray, tau0: np.ndarray, fs: float, apc: np.ndarray,
                            table, np.ascontiguousarray(axes[sl], np.float64), float(beam_az),
                            float(beam_el), min_gain, out)
     return out.reshape(np.asarray(pixels).shape[:-1])
+
+
+# --- range compression --------------------------------------------------------------------
+
+
+def matched_filter_direct(reference, centre, n_samples, fs, bandwidth_hz, window="rect",
+                          channel_delay_s=0.0):
+    """The matched filter's response bin by bin from its definition (explicit DFT).
+
+    In the band: conj(S) / max(|S|^2, 1e-3 max_band |S|^2) scaled by n_fft / (bins in the
+    band), delayed by the reference's centre and advanced by the channel delay, times the
+    window over f / bandwidth. ``n_fft`` is scipy's next fast length of the padded sum.
+    """
+    import scipy.fft
+
+    n_fft = scipy.fft.next_fast_len(n_samples + reference.size)
+    k = np.arange(n_fft)
+    f = np.where(k < (n_fft + 1) // 2, k, k - n_fft) * fs / n_fft
+    m = np.arange(reference.size)
+    spec = np.array([np.sum(reference * np.exp(-2j * np.pi * kk * m / n_fft)) for kk in k])
+    band = np.abs(f) <= 0.5 * bandwidth_hz
+    p = np.abs(spec) ** 2
+    floor = 1e-3 * p[band].max()
+    h = np.conj(spec) / np.maximum(p, floor) * (n_fft / band.sum())
+    h = h * np.exp(2j * np.pi * f * (channel_delay_s - centre / fs))
+    return h * window_weights(window, f / bandwidth_hz), n_fft
+
+
+def compress_direct(echo, filt, n_fft, rx_attenuation_db=0.0):
+    """One echo compressed by the explicit DFT, product and inverse DFT (double precision)."""
+    k = np.arange(n_fft)
+    e = np.zeros(n_fft, np.complex128)
+    e[: echo.size] = echo
+    dft = np.exp(-2j * np.pi * np.outer(k, k) / n_fft)
+    out = (dft.conj() @ ((dft @ e) * filt)) / n_fft
+    return out[: echo.size] * 10 ** (rx_attenuation_db / 20)
+
+
+# --- polarimetry --------------------------------------------------------------------------
+
+
+def covariance_direct(hh, hv, vh, vv, ly, lx):
+    """Multilooked C3 by an outer product of k_L = [HH, sqrt(2) HVs, VV] per pixel."""
+    ny, nx = hh.shape[0] // ly, hh.shape[1] // lx
+    out = np.zeros((ny, nx, 3, 3), np.complex128)
+    for i in range(ny):
+        for j in range(nx):
+            for a in range(i * ly, (i + 1) * ly):
+                for b in range(j * lx, (j + 1) * lx):
+                    k = np.array([hh[a, b], np.sqrt(2) * (hv[a, b] + vh[a, b]) / 2, vv[a, b]])
+                    out[i, j] += np.outer(k, k.conj())
+    return out / (ly * lx)
+
+
+def boxcar_direct(c, size):
+    """Sliding mean of the finite matrices in each size x size window (NaN when none)."""
+    h = size // 2
+    out = np.empty(c.shape, np.complex128)
+    for i in range(c.shape[0]):
+        for j in range(c.shape[1]):
+            w = c[max(0, i - h): i + h + 1, max(0, j - h): j + h + 1].reshape(-1, 3, 3)
+            w = w[np.isfinite(w[:, 0, 0].real)]
+            out[i, j] = w.mean(axis=0) if len(w) else np.nan
+    return out
+
+
+def similarity_direct(c, a):
+    """``A C A^H`` per pixel by matrix products."""
+    return np.einsum("pq,ijqr,sr->ijps", a, c, a.conj())
+
+
+def h_a_alpha_direct(t3):
+    """Entropy, anisotropy and mean alpha (degrees) from LAPACK's eigen-decomposition.
+
+    Cloude & Pottier (1997): p_k = lambda_k / sum, H = -sum p_k log3 p_k,
+    A = (lambda_2 - lambda_3) / (lambda_2 + lambda_3), alpha = sum p_k acos |v_k[0]|.
+    """
+    out = np.full(t3.shape[:2] + (3,), np.nan)
+    for i in range(t3.shape[0]):
+        for j in range(t3.shape[1]):
+            w, v = np.linalg.eigh(t3[i, j])
+            w = np.maximum(w, 0.0)[::-1]
+            v = v[:, ::-1]
+            p = w / w.sum()
+            nz = p > 0
+            out[i, j, 0] = -np.sum(p[nz] * np.log(p[nz]) / np.log(3))
+            out[i, j, 1] = (w[1] - w[2]) / (w[1] + w[2]) if w[1] + w[2] > 0 else 0.0
+            out[i, j, 2] = np.degrees(np.sum(p * np.arccos(np.minimum(np.abs(v[0]), 1.0))))
+    return out
+
+
+# --- trajectory ---------------------------------------------------------------------------
+
+
+def hermite_slerp_direct(t, pos, vel, quat, tq):
+    """Positions and velocities by scipy's cubic Hermite spline, attitudes by scipy's Slerp."""
+    from scipy.interpolate import CubicHermiteSpline
+    from scipy.spatial.transform import Rotation, Slerp
+
+    spline = CubicHermiteSpline(t, pos, vel, axis=0)
+    return spline(tq), spline.derivative()(tq), Slerp(t, Rotation.from_quat(quat))(tq).as_quat()
+
+
+# --- linear fits --------------------------------------------------------------------------
+
+
+def weighted_lstsq_direct(y, sigma, use, basis):
+    """Weighted least squares by NumPy's lstsq, one sounding at a time."""
+    n, p, _ = basis.shape
+    out = np.full((n, 2 * p + 2), np.nan)
+    for s in range(n):
+        k = use[s]
+        if k.sum() <= p:
+            continue
+        a = basis[s][:, k].T / sigma[s, k][:, None]
+        b = y[s, k] / sigma[s, k]
+        x = np.linalg.lstsq(a, b, rcond=None)[0]
+        cov = np.linalg.inv(a.T @ a)
+        out[s, :p] = x
+        out[s, p:2 * p] = np.sqrt(np.diag(cov))
+        out[s, 2 * p] = np.sum((b - a @ x) ** 2) / (k.sum() - p)
+        out[s, 2 * p + 1] = k.sum()
+    return out
