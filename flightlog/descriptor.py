@@ -13,7 +13,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -27,6 +27,7 @@ class DescriptorError(PisarL3Error, ValueError):
     """A ``flight.json`` that cannot be used; the message names the key and the problem."""
 
 
+_S = TypeVar("_S", bound=BaseModel)
 _FLIGHT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _Finite = Annotated[float, Field(allow_inf_nan=False)]
 _Pol = Literal["HH", "HV", "VH", "VV"]
@@ -217,28 +218,17 @@ class FlightDescriptor(_Model):
         return _inside(self.root, rel, key)
 
     def require_sar(self) -> SarSection:
-        """The ``sar`` section.
-
-        Raises
-        ------
-        DescriptorError
-            If the flight describes no SAR.
-        """
-        if self.sar is None:
-            raise DescriptorError(f"{self.root / DESCRIPTOR_NAME}: no 'sar' section")
-        return self.sar
+        """The ``sar`` section (:class:`DescriptorError` if the flight has no SAR)."""
+        return self._require("sar", self.sar)
 
     def require_ghgsif(self) -> GhgsifSection:
-        """The ``ghgsif`` section.
+        """The ``ghgsif`` section (:class:`DescriptorError` if it has no spectrometer)."""
+        return self._require("ghgsif", self.ghgsif)
 
-        Raises
-        ------
-        DescriptorError
-            If the flight describes no spectrometer.
-        """
-        if self.ghgsif is None:
-            raise DescriptorError(f"{self.root / DESCRIPTOR_NAME}: no 'ghgsif' section")
-        return self.ghgsif
+    def _require(self, name: str, section: _S | None) -> _S:
+        if section is None:
+            raise DescriptorError(f"{self.root / DESCRIPTOR_NAME}: no '{name}' section")
+        return section
 
     def stream_location(self, name: Literal["sar", "ghgsif"]) -> tuple[Path, str]:
         """Folder and file-name prefix of a stream's segment files."""

@@ -304,6 +304,13 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
                    "up to date, as after an interrupted run)")
 
 
+def _command(sub: Any, name: str, **kw: Any) -> argparse.ArgumentParser:
+    """A sub-command's parser with the exit-status epilog."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``postflight`` command."""
     from sim.catalog import SCENARIOS
@@ -319,10 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only warnings and errors on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("inspect", help="summarise a dump: streams, packets, anomalies",
+    p = _command(sub, "inspect", help="summarise a dump: streams, packets, anomalies",
                        description="Read every recorder stream of DUMP, verify every packet "
-                       "and summarise packets per APID, instrument-clock span and anomalies.",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       "and summarise packets per APID, instrument-clock span and anomalies.")
     p.add_argument("dump", help="dump directory (holds flight.json)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--compact", action="store_true", help="with --json: on one line")
@@ -330,13 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read size in MiB (memory use is a small multiple; default 16)")
     p.set_defaults(func=_cmd_inspect)
 
-    p = sub.add_parser("ingest", help="validate a live packet stream as it arrives",
+    p = _command(sub, "ingest", help="validate a live packet stream as it arrives",
                        description="Read a live recorder stream (hardware-in-the-loop or "
                        "on board), frame and check every packet as it arrives (CRC, "
                        "sequence counts, reassembly), log each anomaly as found, and keep a "
                        "running summary (OUT/live_summary.json) and quicklook "
-                       "(OUT/live_quicklook.png) up to date. Ends when the source does.",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       "(OUT/live_quicklook.png) up to date. Ends when the source does.")
     p.add_argument("--follow", required=True, metavar="SOURCE",
                    help="'-' (stdin), 'fifo:PATH', 'tcp://127.0.0.1:PORT' or "
                    "'file:PATH' (a growing segment file)")
@@ -353,12 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the final summary as JSON")
     p.set_defaults(func=_cmd_ingest)
 
-    p = sub.add_parser("align", help="time-align pulses and frames with the navigation",
+    p = _command(sub, "align", help="time-align pulses and frames with the navigation",
                        description="Fit the instrument clocks, map every SAR pulse and "
                        "spectrometer frame to GPS time, and interpolate the navigation: "
                        "antenna phase centres per pulse, footprints and angles per frame. "
-                       "Writes OUT/aligned.h5 and prints the clock-fit and gap report.",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       "Writes OUT/aligned.h5 and prints the clock-fit and gap report.")
     p.add_argument("dump", help="dump directory (holds flight.json)")
     p.add_argument("out", help="output directory")
     p.add_argument("--reference-height", type=float, default=0.0, metavar="M",
@@ -388,15 +392,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replay this many times faster than the flight (default 1)")
     p.set_defaults(func=_cmd_simulate)
 
-    p = sub.add_parser("process", help="process a dump into products (SAR: GSLC)",
+    p = _command(sub, "process", help="process a dump into products (SAR: GSLC)",
                        description="Align DUMP, assemble L0, range-compress and focus every "
                        "band and polarisation onto a map grid (OUT/<flight_id>_GSLC.h5, NISAR "
                        "GSLC layout), make the polarimetric products and quicklooks, the "
                        "spectrometer L1B and L2, and the flight report (OUT/report.html, "
                        "OUT/report.json). Steps already done and up to date are reused, so "
                        "an interrupted run is resumed by running it again. Logs go to "
-                       "stderr and, as JSON lines, to OUT/postflight.log.jsonl.",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       "stderr and, as JSON lines, to OUT/postflight.log.jsonl.")
     p.add_argument("dump", help="dump directory (holds flight.json)")
     p.add_argument("out", help="output directory")
     p.add_argument("--reflectors", default=None, metavar="CSV",
@@ -405,14 +408,13 @@ def build_parser() -> argparse.ArgumentParser:
     _run_arguments(p)
     p.set_defaults(func=_cmd_process)
 
-    p = sub.add_parser("calibrate", help="calibration file from a corner-reflector flight",
+    p = _command(sub, "calibrate", help="calibration file from a corner-reflector flight",
                        description="Focus a calibration flight (as `process` does, without "
                        "polarimetric products), measure its corner reflectors and write "
                        "OUT/calibration.json: the absolute correction per band from the "
                        "trihedrals, cross-talk and channel imbalance from the distributed "
                        "scene and the brightest trihedral. Later flights apply it with "
-                       "--set sar.calibration_file=OUT/calibration.json.",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       "--set sar.calibration_file=OUT/calibration.json.")
     p.add_argument("dump", help="dump directory of the calibration flight")
     p.add_argument("out", help="output directory")
     p.add_argument("--reflectors", required=True, metavar="CSV",
@@ -421,11 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arguments(p)
     p.set_defaults(func=_cmd_calibrate)
 
-    p = sub.add_parser("demo", help="simulate the built-in demo flight and process it",
+    p = _command(sub, "demo", help="simulate the built-in demo flight and process it",
                        description="Simulate the `demo` flight into OUT/dump and process it "
                        "into OUT (GSLC, polarimetric products and quicklooks, spectrometer "
-                       "L1B and L2); prints where the products are.",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       "L1B and L2); prints where the products are.")
     p.add_argument("out", nargs="?", default="demo-out", help="output directory "
                    "(default demo-out)")
     p.add_argument("--seed", type=int, default=0)

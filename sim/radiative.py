@@ -45,6 +45,7 @@ PRESENT_CO2 = 420e-6
 PRESENT_CH4 = 1.9e-6
 
 
+# A deliberate copy of ghgsif.xsections.humlicek_w4: sim does not import the kernels it tests.
 @nb.njit(cache=True, nogil=True)
 def _humlicek(x: float, y: float) -> float:
     """Real part of the Faddeeva function w(x + iy), y >= 0 (Humlicek 1982, W4)."""
