@@ -1,4 +1,4 @@
-"""ghgsif: spectrometer L1B, cloud screening, SIF and XCO2/XCH4 retrievals (issue 7).
+"""ghgsif: spectrometer L1B, cloud screening, SIF and XCO2/XCH4 retrievals.
 
 Kernels: counts to radiance (:func:`to_radiance`), Fraunhofer-window SIF
 (:func:`retrieve_sif`), the FLD methods (:func:`sfld`, :func:`three_fld`, :func:`ifld`),

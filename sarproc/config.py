@@ -79,9 +79,9 @@ class SarConfig(_Strict):
     ffbp_subaperture: int = Field(32, ge=1, le=1024, description="pulses per subaperture")
     ffbp_oversample: float = Field(4.0, ge=3.5, le=16.0,
                                    description="polar-grid oversampling of the fast path "
-                                               "(its Keys-cubic interpolation needs 3.5 for "
-                                               "-40 dB against exact backprojection; 3.0 "
-                                               "gave -38.5 dB, 4.0 -47.2 dB)")
+                                               "(its Keys-cubic interpolation needs 3.5 to "
+                                               "stay within -40 dB of exact backprojection; "
+                                               "docs/sar-processing.md)")
     tile_px: int = Field(256, ge=16, le=4096)
     block_pulses: int = Field(512, ge=16, le=65536)
     block_bytes: int = Field(64 << 20, ge=1 << 20, description="memory budget of the "
