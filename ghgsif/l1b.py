@@ -120,9 +120,29 @@ def to_radiance(counts: np.ndarray, integration_s: np.ndarray, t: np.ndarray,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Radiance (W m-2 sr-1 nm-1), noise and flags of scene frames (module doc).
 
-    ``counts`` [frame, spatial, spectral] at start-of-integration GPS times ``t``;
-    ``dark_frames`` at ``dark_t`` (sorted), each the mean of ``dark_n`` closed-shutter
-    frames (one each when omitted; :func:`average_dark_runs`).
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Scene frames [frame, spatial, spectral], ADC counts.
+    integration_s, t : numpy.ndarray
+        Each frame's integration time and start-of-integration GPS time (s).
+    dark_frames, dark_t : numpy.ndarray
+        Dark frames and their GPS times (sorted), each the mean of ``dark_n``
+        closed-shutter frames (one each when omitted; :func:`average_dark_runs`).
+    dark_offset, gain, bad : numpy.ndarray
+        The calibration's dark offset (counts), gain (radiance per count per second) and
+        bad-pixel map, [spatial, spectral].
+    read_noise : float
+        Read noise (electrons).
+    e_per_count : float
+        Electrons per count.
+    dark_n : numpy.ndarray, optional
+        Frames averaged into each dark.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Radiance (W m-2 sr-1 nm-1), its 1-sigma noise and the quality flags.
     """
     counts = np.ascontiguousarray(counts, np.float64)
     i0, i1, w = dark_weights(t, np.asarray(dark_t, np.float64))

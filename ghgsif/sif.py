@@ -153,6 +153,25 @@ def retrieve_sif(radiance: np.ndarray, noise: np.ndarray, good: np.ndarray,
                  line_lists: LineLists = ()) -> dict[str, np.ndarray]:
     """SIF of soundings [n, m] (radiance, noise, usable pixels, registered wavelengths).
 
+    Parameters
+    ----------
+    radiance, noise : numpy.ndarray
+        Radiance and its 1-sigma noise [n, m] (W m-2 sr-1 nm-1).
+    good : numpy.ndarray
+        Usable pixels [n, m].
+    wl_nm : numpy.ndarray
+        Registered vacuum wavelengths [n, m].
+    fwhm_nm : numpy.ndarray
+        ISRF full width at half maximum per sounding (or one for all).
+    window : Window
+        The Fraunhofer window.
+    lo_nm, hi_nm : float
+        The band's range (its solar spectrum and telluric tables).
+    chunk : int
+        Soundings fitted at a time.
+    line_lists : tuple
+        User ``.par`` files for the window gases.
+
     Returns ``sif`` and ``sif_uncertainty`` (W m-2 sr-1 nm-1, at the window's reference
     wavelength), ``chi2`` (reduced) and ``n_pixels`` per sounding. The soundings are
     fitted ``chunk`` at a time, so the basis (``N_BASIS`` spectra a sounding) stays a few

@@ -145,9 +145,22 @@ def line_by_line(nu: np.ndarray, band_group: str, gas: str, p_hpa: float, t_k: f
                  line_lists: LineLists = ()) -> np.ndarray:
     """Cross-section (cm2 per molecule) of one gas on the ascending grid ``nu`` (cm-1).
 
-    ``vmr`` is the gas's own mole fraction (self-broadening, module doc); every line is
-    summed within ``wing_cm`` of its centre. ``line_lists`` names user ``.par`` files that
-    replace the packaged line lists.
+    Parameters
+    ----------
+    nu : numpy.ndarray
+        Ascending vacuum wavenumbers (cm-1).
+    band_group : str
+        Wavelength group (:data:`ghgsif.bands.GROUPS`) whose line lists serve.
+    gas : str
+        Gas name of the group.
+    p_hpa, t_k : float
+        Pressure (hPa) and temperature (K).
+    vmr : float
+        The gas's own mole fraction (self-broadening, module doc).
+    wing_cm : float
+        Every line is summed within this distance of its centre (cm-1).
+    line_lists : tuple
+        User ``.par`` files that replace the packaged line lists.
     """
     mol = GROUPS[band_group].gases[gas]
     lines = line_list(band_group, mol, float(nu[0] - wing_cm), float(nu[-1] + wing_cm),

@@ -311,6 +311,24 @@ def backproject_tiles_kernel(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc
     upsampled lines). The centre geometry is float64, the per-pixel offsets float32.
     A pulse that sees the whole sub-tile inside the integration angle and inside its
     line, with a rectangular window and no antenna pattern, skips the per-pixel weight.
+
+    Parameters
+    ----------
+    rc, tau0, fs_up, apc, vel, track, fc
+        The block's pulses (:meth:`sarproc.focusers.PulseBlock.kernel_args`): upsampled
+        range lines, delay of their sample 0 (s), their sampling rate (Hz), phase centres
+        and velocities (ECEF), reference-track directions and the carrier (Hz).
+    centre, offset, half_diag : numpy.ndarray
+        Sub-tiles (:func:`subtiles`).
+    sin_half : float
+        Sine of half the integration angle.
+    win_table : numpy.ndarray
+        The azimuth window sampled uniformly on [-0.5, 0.5] of the sine of squint.
+    axes, beam_az, beam_el, min_gain
+        Antenna axes per pulse (pulses, 3, 3), beamwidths (rad; ``beam_az`` 0: no
+        pattern) and the least one-way gain a pulse may see a pixel with.
+    out : numpy.ndarray
+        Accumulator (sub-tiles, pixels), complex128, added into.
     """
     n_t, n_i = offset.shape[0], offset.shape[1]
     table, rect, ka, ke = pulse_constants(win_table, beam_az, beam_el)

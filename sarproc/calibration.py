@@ -114,8 +114,23 @@ def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k
               frequency: int = 0, chip: int = 32) -> dict[str, Any]:
     """Absolute and polarimetric calibration of one band from its reflectors.
 
-    ``apc`` and ``track`` are a phase centre and the track direction (for each reflector's
-    zero-Doppler range); ``heading_deg`` the track heading in the grid.
+    Parameters
+    ----------
+    gslc : path-like
+        The calibration flight's GSLC.
+    reflectors : list of Reflector
+        Surveyed reflectors (:func:`read_reflectors`).
+    radar_k : float
+        The band's radar constant (:func:`sarproc.radiometry.band_radar_constant`).
+    apc, track : numpy.ndarray
+        A phase centre and the track direction there (each reflector's zero-Doppler
+        range).
+    heading_deg : float
+        The track heading in the grid.
+    frequency : int
+        GSLC frequency (0: ``frequencyA``).
+    chip : int
+        Side (pixels) of the chip cut around each reflector.
     """
     with h5py.File(gslc, "r") as f:
         g = f[f"{GRIDS}/{frequency_name(frequency)}"]

@@ -394,6 +394,38 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
     the scaling of exact backprojection. The polar grids lie at ellipsoidal height
     ``height_m``, or on ``terrain`` (:func:`sarproc.ground.tile_terrain`) where the
     pixels are not level.
+
+    Parameters
+    ----------
+    up, tau0, fs_up, apc, vel, track, fc
+        The block's pulses (:meth:`sarproc.focusers.PulseBlock.kernel_args`): upsampled
+        range lines, delay of their sample 0 (s), their sampling rate (Hz), phase centres
+        and velocities (ECEF), reference-track directions and the carrier (Hz).
+    bandwidth_hz : float
+        Chirp bandwidth (the polar grids' range sampling).
+    pixels : numpy.ndarray
+        The tile's ECEF pixels (rows, cols, 3).
+    tile_centre, offset, half_diag : numpy.ndarray
+        Its sub-tiles (:func:`sarproc.backprojection.subtiles`).
+    first, last : numpy.ndarray
+        Each pixel's first and last pulse of this block (int32, sub-tiles x pixels).
+    sin_half : float
+        Sine of half the integration angle.
+    window : str
+        Azimuth window (:func:`sarproc.windows.parse_window`).
+    axes, beam_az, beam_el, min_gain
+        Antenna axes per pulse, beamwidths (rad; ``beam_az`` 0: no pattern) and the least
+        one-way gain a pulse may see a pixel with.
+    height_m : float
+        Ellipsoidal height of the polar grids on level ground.
+    out : numpy.ndarray
+        Accumulator (sub-tiles, pixels), complex128, added into.
+    subaperture : int
+        Pulses of a leaf at most (:func:`leaf_size` may shorten it).
+    oversample : float
+        Polar-grid oversampling.
+    terrain : Terrain, optional
+        The tile's terrain when it is not level.
     """
     ny, nx = pixels.shape[:2]
     edge = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1],

@@ -248,6 +248,23 @@ def focus_channel(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, grid: Map
                   progress: Callable[[int], None] | None = None) -> int:
     """Focus a channel tile by tile onto ``grid``; ``write(rows, cols, tile)`` stores each.
 
+    Parameters
+    ----------
+    rc : h5py.Dataset or numpy.ndarray
+        The channel's range-compressed echoes (:func:`compress_channel`).
+    geo : ChannelGeometry
+        Its valid pulses and geometry (:func:`channel_geometry`).
+    grid : MapGrid
+        The map grid.
+    cfg : SarConfig
+        Focusing parameters (``algorithm``, windows, angle, tile size, memory).
+    write : callable
+        ``write(rows, cols, tile)`` stores a focused tile (complex64).
+    dem : Dem, optional
+        Terrain heights of the pixels (else ``cfg.reference_height_m``).
+    progress : callable, optional
+        Called with 1 after each tile.
+
     Returns the number of tiles that received pulses.
     """
     done = 0

@@ -133,6 +133,19 @@ def swath_bounds(apc: np.ndarray, track: np.ndarray, look_side: str,
 
     The ground points at the near and far slant ranges, perpendicular to the track on the
     look side, at the first and last pulse, bound the swath.
+
+    Parameters
+    ----------
+    apc, track : numpy.ndarray
+        Phase centres (ECEF, n x 3) and reference-track directions.
+    look_side : str
+        ``left`` or ``right``.
+    slant_near_m, slant_far_m : float
+        Slant ranges of the swath's edges.
+    height_m : float
+        Ellipsoidal height of the ground.
+    epsg : int, optional
+        Projected CRS of the bounds; default the UTM zone of the swath's centre.
     """
     pts = []
     for k in (0, apc.shape[0] // 2, apc.shape[0] - 1):
