@@ -5,7 +5,7 @@ which ccsdspy does not know; it checks no CRC either).
 
 Also a sync-marker flood (``1ACFFC1D0901C000FFFF`` repeated: a 65,546-byte candidate
 every 10 bytes, none valid), read by the reader against a rescan that checks each
-candidate's CRC directly (the rescan before issue 26: quadratic in the packet length).
+candidate's CRC directly (the earlier rescan: quadratic in the packet length).
 """
 
 from __future__ import annotations

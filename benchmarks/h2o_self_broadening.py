@@ -1,6 +1,6 @@
 """H2O self-broadening at a sounding's own humidity against the standard profile's (which
 the cross-section tables use): the change of the SWIR retrievals' CO2 and CH4 scales for
-humid soundings (issue 18).
+humid soundings.
 
 Run from the repository root: ``python benchmarks/h2o_self_broadening.py``. Each humid
 sounding is simulated twice with the simulator's line-by-line physics, H2O lines

@@ -1,5 +1,5 @@
 """Refined Lee: the closer-mean half-window rule (ours, ESA SNAP) against the lower-side
-rule (PolSARpro v5's gradient sign) on flat one-look areas: span bias and ENL (issue 18).
+rule (PolSARpro v5's gradient sign) on flat one-look areas: span bias and ENL.
 
 Run from the repository root: ``python benchmarks/refined_lee_rules.py``. The lower-side
 rule is the direct filter of ``tests/naive.py`` with only its side choice changed.

@@ -155,10 +155,26 @@ def find_valid_packet(buf: np.ndarray, lo: int, hi: int, n: int, tables: np.ndar
                       powers: np.ndarray, final: bool = True) -> int:
     """First position in ``[lo, hi)`` where a whole packet with a good CRC starts.
 
-    Returns -1 when there is none and :data:`UNDECIDED` when, before any valid one, a
-    structurally plausible packet starts there but ends past ``n`` while more bytes are
-    to come (``final`` false): the caller must wait for them, so that what is found does
-    not depend on where a read chunk ended.
+    Parameters
+    ----------
+    buf : ndarray of uint8
+        Bytes read so far; ``buf[:n]`` are valid.
+    lo, hi : int
+        Range of candidate start positions.
+    n : int
+        Number of valid bytes in ``buf``.
+    tables, powers : ndarray
+        CRC-16 slicing tables and shift registers (``CRC16_TABLES``, ``CRC16_POWERS``).
+    final : bool
+        True when no more bytes will follow ``buf[:n]``.
+
+    Returns
+    -------
+    int
+        The start position; -1 when there is none and :data:`UNDECIDED` when, before any
+        valid one, a structurally plausible packet starts there but ends past ``n`` while
+        more bytes are to come (``final`` false): the caller must wait for them, so that
+        what is found does not depend on where a read chunk ended.
 
     Every candidate's CRC comes from registers of the bytes from ``lo`` computed once
     (:func:`flightlog._crc.crc16_span`, with ``powers`` from ``CRC16_POWERS``), so the

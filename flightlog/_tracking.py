@@ -194,7 +194,23 @@ class GroupAssembler:
 
     def feed(self, rec: np.ndarray, sflag: int, payload: bytes, where: tuple[str, int],
              log: AnomalyLog, stream: str, apid: int) -> tuple[np.ndarray, bytes] | None:
-        """Feed one packet in arrival order; return ``(record, payload)`` when one completes."""
+        """Feed one packet in arrival order; return ``(record, payload)`` when one completes.
+
+        Parameters
+        ----------
+        rec : ndarray
+            The packet's header record (one element of the packet record dtype).
+        sflag : int
+            CCSDS sequence flags (unsegmented, first, continuation, last).
+        payload : bytes
+            The packet's user data.
+        where : tuple of (str, int)
+            Segment file and byte offset of the packet, for anomaly records.
+        log : AnomalyLog
+            Where incomplete or oversize groups are recorded.
+        stream, apid : str, int
+            Stream name and APID, for anomaly records.
+        """
         self.count += 1
         result: tuple[np.ndarray, bytes] | None = None
         if sflag == SEQ_UNSEGMENTED:

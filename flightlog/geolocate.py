@@ -92,7 +92,25 @@ def _dem_height_kernel(lat: np.ndarray, lon: np.ndarray, lat0: float, dlat: floa
 def intersect_dem_kernel(origin: np.ndarray, direction: np.ndarray, lat0: float, dlat: float,
                          lon0: float, dlon: float, grid: np.ndarray, hmin: float, hmax: float,
                          step_m: float, out: np.ndarray) -> None:
-    """ECEF points where rays first meet a lat/lon grid of ellipsoidal heights."""
+    """ECEF points where rays first meet a lat/lon grid of ellipsoidal heights.
+
+    Parameters
+    ----------
+    origin, direction : ndarray, shape (n, 3)
+        Ray origins (ECEF, m) and unit directions.
+    lat0, dlat, lon0, dlon : float
+        Latitude and longitude of the grid's first node and the node spacings (rad).
+    grid : ndarray, shape (n_lat, n_lon)
+        Ellipsoidal heights of the nodes (m), bilinearly interpolated between them.
+    hmin, hmax : float
+        Lowest and highest height in ``grid`` (m); the search runs between the
+        ellipsoid shells 1 m outside them.
+    step_m : float
+        March step along the ray (m) before bisection; it must be shorter than the
+        narrowest terrain feature a ray could cross and miss.
+    out : ndarray, shape (n, 3)
+        Filled with the ECEF hit points (m), NaN where a ray meets no terrain.
+    """
     for i in nb.prange(origin.shape[0]):
         ox, oy, oz = origin[i, 0], origin[i, 1], origin[i, 2]
         dx, dy, dz = direction[i, 0], direction[i, 1], direction[i, 2]

@@ -54,10 +54,27 @@ def _dm(value_deg: float, lat: bool) -> tuple[str, str]:
 def write_nmea(path: str | os.PathLike[str], gps_time: np.ndarray, lat: np.ndarray,
                lon: np.ndarray, height: np.ndarray, vel_ned: np.ndarray, heading: np.ndarray,
                geoid_separation_m: float = 40.0, talker: str = "GP") -> None:
-    """Write GGA, RMC and HDT sentences per epoch, atomically (angles in rad).
+    """Write GGA, RMC and HDT sentences per epoch, atomically.
 
-    ``gps_time`` must fall on whole hundredths of a UTC second, the resolution of the
-    sentences' time field.
+    Parameters
+    ----------
+    path : path-like
+        Output file; written as ``<path>.part`` and renamed when complete.
+    gps_time : ndarray, shape (n,)
+        Epochs (GPS seconds). They must fall on whole hundredths of a UTC second,
+        the resolution of the sentences' time field.
+    lat, lon : ndarray, shape (n,)
+        Geodetic latitude and longitude (rad).
+    height : ndarray, shape (n,)
+        Ellipsoidal height (m); GGA carries ``height - geoid_separation_m``.
+    vel_ned : ndarray, shape (n, 3)
+        North, east, down velocity (m/s); RMC carries speed and course over ground.
+    heading : ndarray, shape (n,)
+        True heading (rad) for HDT.
+    geoid_separation_m : float
+        Geoid height above the ellipsoid written in GGA (m).
+    talker : str
+        Two-letter talker identifier.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -42,7 +42,25 @@ def novatel_crc32(data: bytes) -> int:
 def format_inspvaxa(gps_time: float, lat_deg: float, lon_deg: float, height_msl_m: float,
                     undulation_m: float, vel_ned: np.ndarray, roll_deg: float,
                     pitch_deg: float, azimuth_deg: float, sequence: int = 0) -> str:
-    """One ``INSPVAXA`` log line (without line ending)."""
+    """One ``INSPVAXA`` log line (without line ending).
+
+    Parameters
+    ----------
+    gps_time : float
+        Epoch (GPS seconds), written as GPS week and seconds of week.
+    lat_deg, lon_deg : float
+        Geodetic latitude and longitude (deg).
+    height_msl_m : float
+        Height above mean sea level (m), as the log defines it.
+    undulation_m : float
+        Geoid undulation (m); ellipsoidal height is ``height_msl_m + undulation_m``.
+    vel_ned : ndarray, shape (3,)
+        North, east, down velocity (m/s); the log carries "up", so down is negated.
+    roll_deg, pitch_deg, azimuth_deg : float
+        Attitude (deg); azimuth is wrapped to [0, 360).
+    sequence : int
+        Header sequence number.
+    """
     week, sow = gps_to_week(gps_time)
     header = (f"INSPVAXA,COM1,{sequence},0.0,FINESTEERING,{int(week)},{float(sow):.3f},"
               "02000020,e39c,16809")
@@ -58,7 +76,23 @@ def format_inspvaxa(gps_time: float, lat_deg: float, lon_deg: float, height_msl_
 def write_inspvaxa(path: str | os.PathLike[str], gps_time: np.ndarray, lat: np.ndarray,
                    lon: np.ndarray, height: np.ndarray, vel_ned: np.ndarray, roll: np.ndarray,
                    pitch: np.ndarray, heading: np.ndarray, undulation_m: float = 40.0) -> None:
-    """Write ``INSPVAXA`` lines atomically; angles in rad, ``height`` ellipsoidal (m)."""
+    """Write one ``INSPVAXA`` line per epoch, atomically (``<path>.part`` then rename).
+
+    Parameters
+    ----------
+    path : path-like
+        Output file.
+    gps_time : ndarray, shape (n,)
+        Epochs (GPS seconds).
+    lat, lon, height : ndarray, shape (n,)
+        Geodetic latitude, longitude (rad) and ellipsoidal height (m).
+    vel_ned : ndarray, shape (n, 3)
+        North, east, down velocity (m/s).
+    roll, pitch, heading : ndarray, shape (n,)
+        Attitude (rad).
+    undulation_m : float
+        Geoid undulation (m) used to turn ellipsoidal height into the log's MSL height.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")

@@ -24,7 +24,23 @@ def interpolate_kernel(t: np.ndarray, pos: np.ndarray, vel: np.ndarray, quat: np
                        out_vel: np.ndarray, out_quat: np.ndarray, out_valid: np.ndarray) -> None:
     """Hermite position and velocity, SLERP attitude at query times ``tq``.
 
-    ``quat`` must be sign-continuous (consecutive dot products >= 0), [x, y, z, w].
+    Parameters
+    ----------
+    t : ndarray, shape (n,)
+        Increasing epochs of the samples (s).
+    pos, vel : ndarray, shape (n, 3)
+        ECEF position (m) and velocity (m/s) at ``t``; velocity is the Hermite slope.
+    quat : ndarray, shape (n, 4)
+        Body-to-ECEF attitude quaternions [x, y, z, w], sign-continuous (consecutive
+        dot products >= 0).
+    max_gap : float
+        Longest interval between samples that is interpolated across (s).
+    tq : ndarray, shape (m,)
+        Query epochs (s).
+    out_pos, out_vel, out_quat : ndarray, shape (m, 3), (m, 3), (m, 4)
+        Filled with the state; NaN where invalid.
+    out_valid : ndarray of bool, shape (m,)
+        False where ``tq`` is outside the samples or inside a gap over ``max_gap``.
     """
     n = t.size
     for k in nb.prange(tq.size):
@@ -242,10 +258,21 @@ class Trajectory:
     def from_geodetic(cls, gps_time: np.ndarray, lat: np.ndarray, lon: np.ndarray,
                       height: np.ndarray, vel_ned: np.ndarray, roll: np.ndarray,
                       pitch: np.ndarray, heading: np.ndarray, **kwargs: Any) -> Trajectory:
-        """Build from geodetic position (rad, m), NED velocity and Euler angles (rad).
+        """Build from geodetic position, NED velocity and Euler angles.
 
-        ``heading`` is the true heading; the body-to-NED rotation is
-        ``Rz(heading) Ry(pitch) Rx(roll)`` (ICD section 6).
+        Parameters
+        ----------
+        gps_time : ndarray, shape (n,)
+            Increasing epochs (GPS seconds).
+        lat, lon, height : ndarray, shape (n,)
+            Geodetic latitude, longitude (rad) and ellipsoidal height (m).
+        vel_ned : ndarray, shape (n, 3)
+            North, east, down velocity (m/s).
+        roll, pitch, heading : ndarray, shape (n,)
+            Euler angles (rad); ``heading`` is the true heading and the body-to-NED
+            rotation is ``Rz(heading) Ry(pitch) Rx(roll)`` (ICD section 6).
+        **kwargs
+            Passed to the constructor (for example ``max_gap_s``).
         """
         pos = geodetic_to_ecef(lat, lon, height)
         r_ned = ned_to_ecef_matrix(lat, lon)

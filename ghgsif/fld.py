@@ -71,8 +71,21 @@ def sfld(l_in: np.ndarray, l_out: np.ndarray, i_in: np.ndarray, i_out: np.ndarra
          ) -> tuple[np.ndarray, np.ndarray]:
     """The sFLD fluorescence at the in-band pixel and its 1-sigma uncertainty (module doc).
 
-    ``l`` radiances, ``i`` white-reflector radiances, ``u`` upward transmittances, ``s``
-    radiance noise, in and out of the band; any shape, broadcast.
+    Parameters
+    ----------
+    l_in, l_out : ndarray
+        Measured radiances in and out of the band.
+    i_in, i_out : ndarray
+        Modelled radiances of a white Lambertian reflector.
+    u_in, u_out : ndarray
+        Upward (surface to sensor) transmittances.
+    s_in, s_out : ndarray
+        1-sigma radiance noise.
+
+    Returns
+    -------
+    f, sigma : ndarray
+        Fluorescence at the in-band pixel and its uncertainty; all inputs broadcast.
     """
     d = u_in * i_out - u_out * i_in
     f = (l_in * i_out - l_out * i_in) / d
@@ -84,6 +97,17 @@ def sfld_bias(rho_in: np.ndarray, rho_out: np.ndarray, f_in: np.ndarray, f_out: 
               ) -> np.ndarray:
     """The error of sFLD when ``rho`` and ``F`` differ in and out of the band.
 
+    Parameters
+    ----------
+    rho_in, rho_out : ndarray
+        Surface reflectance in and out of the band.
+    f_in, f_out : ndarray
+        Fluorescence in and out of the band.
+    i_in, i_out, u_in, u_out : ndarray
+        White-reflector radiances and upward transmittances, as in :func:`sfld`.
+
+    Notes
+    -----
     Substituting ``L = rho I + F U`` into :func:`sfld`:
     ``(rho_in - rho_out) I_in I_out / D + (F_in - F_out) U_out I_in / D``, ``D = U_in I_out
     - U_out I_in``.
@@ -99,7 +123,23 @@ def three_fld(l_in: np.ndarray, l_left: np.ndarray, l_right: np.ndarray,
               w_left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """3FLD: sFLD with ``out`` interpolated linearly between the shoulders.
 
-    ``w_left = (wl_right - wl_in) / (wl_right - wl_left)`` is the left shoulder's weight.
+    Parameters
+    ----------
+    l_in, l_left, l_right : ndarray
+        Measured radiances at the in-band pixel and the left and right shoulders.
+    i_in, i_left, i_right : ndarray
+        White-reflector radiances there.
+    u_in, u_left, u_right : ndarray
+        Upward transmittances there.
+    s_in, s_left, s_right : ndarray
+        1-sigma radiance noise there.
+    w_left : ndarray
+        The left shoulder's weight, ``(wl_right - wl_in) / (wl_right - wl_left)``.
+
+    Returns
+    -------
+    f, sigma : ndarray
+        As :func:`sfld`.
     """
     w_right = 1.0 - w_left
 
@@ -113,7 +153,22 @@ def three_fld(l_in: np.ndarray, l_left: np.ndarray, l_right: np.ndarray,
 def ifld(l_in: np.ndarray, l_out: np.ndarray, i_in: np.ndarray, i_out: np.ndarray,
          u_in: np.ndarray, u_out: np.ndarray, s_in: np.ndarray, s_out: np.ndarray,
          alpha_r: np.ndarray, alpha_f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """iFLD: sFLD corrected by ``alpha_R = rho_out / rho_in`` and ``alpha_F = F_out / F_in``."""
+    """iFLD: sFLD corrected for reflectance and fluorescence that differ across the band.
+
+    Parameters
+    ----------
+    l_in, l_out, i_in, i_out, u_in, u_out, s_in, s_out : ndarray
+        As :func:`sfld`.
+    alpha_r : ndarray
+        ``rho_out / rho_in`` (:func:`apparent_reflectance_ratio`).
+    alpha_f : ndarray
+        ``F_out / F_in`` from the fluorescence shape.
+
+    Returns
+    -------
+    f, sigma : ndarray
+        As :func:`sfld`.
+    """
     d = alpha_r * i_out * u_in - alpha_f * i_in * u_out
     f = (alpha_r * i_out * l_in - i_in * l_out) / d
     return f, np.hypot(alpha_r * i_out * s_in, i_in * s_out) / np.abs(d)
@@ -147,11 +202,25 @@ def fld_retrievals(wl_nm: np.ndarray, radiance: np.ndarray, noise: np.ndarray,
                    ) -> dict[str, np.ndarray]:
     """sFLD, 3FLD and iFLD of soundings [n, m] at the pixels ``idx`` (:func:`fld_pixels`).
 
-    ``white`` and ``up`` are the modelled ``I`` and ``U`` [n, m] (NaN where not computed;
-    iFLD needs ``white`` on the continuum pixels). Returns ``{method}`` and
-    ``{method}_uncertainty`` scaled to ``reference_nm`` with the fluorescence shape,
-    ``wavelength_in`` (nm) and ``{method}_at_in`` unscaled; NaN where a pixel used is not
-    good.
+    Parameters
+    ----------
+    wl_nm, radiance, noise : ndarray, shape (n, m)
+        Pixel wavelengths (nm), radiances and their 1-sigma noise.
+    good : ndarray of bool, shape (n, m)
+        Pixels fit to use.
+    white, up : ndarray, shape (n, m)
+        Modelled white-reflector radiance ``I`` and upward transmittance ``U`` (NaN where
+        not computed; iFLD needs ``white`` on the continuum pixels).
+    idx : tuple of int
+        In-band, left and right shoulder pixels.
+    reference_nm : float
+        Wavelength the results are scaled to with the fluorescence shape.
+
+    Returns
+    -------
+    dict of ndarray
+        ``{method}`` and ``{method}_uncertainty`` at ``reference_nm``, ``wavelength_in``
+        (nm) and ``{method}_at_in`` unscaled; NaN where a pixel used is not good.
     """
     n = radiance.shape[0]
     rows = np.arange(n)

@@ -179,11 +179,26 @@ def isrf_csr(wl_asc: np.ndarray, dl_asc: np.ndarray, pix: np.ndarray, sig: float
              cols: np.ndarray) -> None:
     """Gaussian ISRF weights of each pixel on the descending fine grid, in CSR order.
 
-    ``wl_asc`` is the fine grid ascending and ``dl_asc`` its spacing; row ``i`` covers
-    fine points ``lo[i]`` to ``lo[i] + indptr[i + 1] - indptr[i]`` of ``wl_asc`` (within
-    5 sigma). Writes the weights ``w`` (normalised to unit sum), their derivative ``dw``
-    with respect to a common shift of the pixels (weights kept normalised), and the
-    columns ``cols`` (indices of the descending grid, ascending within a row).
+    Parameters
+    ----------
+    wl_asc, dl_asc : ndarray
+        The fine grid, ascending (nm), and its spacing at each point.
+    pix : ndarray
+        Pixel centre wavelengths (nm).
+    sig : float
+        Gaussian standard deviation (nm).
+    lo : ndarray of int
+        First fine point (of ``wl_asc``) of each pixel's row; a row covers the points
+        within 5 sigma.
+    indptr : ndarray of int
+        CSR row pointers; row ``i`` has ``indptr[i + 1] - indptr[i]`` points.
+    w : ndarray
+        Filled with the weights, normalised to unit sum per row.
+    dw : ndarray
+        Filled with their derivative with respect to a common shift of the pixels
+        (weights kept normalised).
+    cols : ndarray of int
+        Filled with the columns: indices of the descending grid, ascending in a row.
     """
     n_fine = wl_asc.size
     inv = 1.0 / sig

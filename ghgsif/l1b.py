@@ -76,9 +76,32 @@ def radiance_kernel(counts: np.ndarray, integration_s: np.ndarray, dark_frames: 
                     noise: np.ndarray, flags: np.ndarray) -> None:
     """Radiance, its 1-sigma noise and flags of frames ``counts`` [frame, spatial, spectral].
 
-    ``dark_frames`` [n_dark, spatial, spectral] are the closed-shutter counts; frame ``f``
-    uses ``(1 - w[f]) dark_frames[i0[f]] + w[f] dark_frames[i1[f]]`` (``i0 < 0``: the
-    calibration's ``dark_offset``). Outputs have the shape of ``counts``.
+    Parameters
+    ----------
+    counts : ndarray, shape (frames, spatial, spectral)
+        Scene counts.
+    integration_s : ndarray, shape (frames,)
+        Integration times (s).
+    dark_frames : ndarray, shape (n_dark, spatial, spectral)
+        Mean closed-shutter counts of each dark group.
+    i0, i1, w : ndarray, shape (frames,)
+        Frame ``f`` subtracts ``(1 - w[f]) dark_frames[i0[f]] + w[f] dark_frames[i1[f]]``;
+        ``i0 < 0`` means no dark group, and the calibration's ``dark_offset``.
+    dark_n : ndarray, shape (n_dark,)
+        Frames averaged in each dark group (the dark estimate's read-noise variance).
+    dark_offset : ndarray, shape (spatial, spectral)
+        The calibration's dark counts.
+    gain : ndarray, shape (spatial, spectral)
+        Radiance per count per second.
+    bad : ndarray of bool, shape (spatial, spectral)
+        The calibration's bad pixels.
+    read_noise : float
+        Read noise (counts).
+    e_per_count : float
+        Electrons per count (shot noise).
+    radiance, noise, flags : ndarray, shape of ``counts``
+        Filled with the radiance, its 1-sigma noise and the flag bits (1 bad pixel,
+        2 saturated, 4 no dark, 8 below dark).
     """
     n_f, n_x, n_l = counts.shape
     r2 = read_noise * read_noise

@@ -99,12 +99,30 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
                          progress: Callable[[int], Any] | None = None) -> dict[str, Any]:
     """Write the L1B and L2 products of a dump's spectrometer (module doc).
 
-    ``al`` is the dump's alignment; ``attrs`` the provenance attributes. ``map_fn(fn,
-    args)`` runs ``fn(*a)`` for every tuple of ``args`` and returns the results in order:
-    the retrievals go through it in chunks of soundings (:func:`soundings_chunk`), so a
-    caller can spread them over processes or machines; default here, one by one.
-    ``progress(n)`` is called with the scene frames of each block done. Returns the
-    product paths and per-band statistics.
+    Parameters
+    ----------
+    dump : path-like
+        The dump directory.
+    out : path-like
+        Output directory.
+    al : Alignment
+        The dump's alignment.
+    cfg : GhgsifConfig
+        Spectrometer processing configuration.
+    attrs : dict of str
+        Provenance attributes written on both products.
+    map_fn : callable, optional
+        ``map_fn(fn, args)`` runs ``fn(*a)`` for every tuple of ``args`` and returns the
+        results in order. The retrievals go through it in chunks of soundings
+        (:func:`soundings_chunk`), so a caller can spread them over processes or
+        machines; default, one by one here.
+    progress : callable, optional
+        Called with the number of scene frames of each block done.
+
+    Returns
+    -------
+    dict
+        ``l1b`` and ``l2`` product paths and per-band statistics under ``bands``.
     """
     map_fn = map_fn or _serial_map
     desc = load_descriptor(dump)
@@ -331,10 +349,19 @@ def soundings_chunk(kind: str, lo: float, hi: float, aircraft_km: float, ground_
                     items: list[tuple[Any, ...]], lines: LineLists = ()) -> list[OEResult]:
     """Retrieve a chunk of soundings (a scale-out work unit; pure).
 
-    ``kind`` is ``"o2a"`` or ``"swir"``; each item holds a sounding's radiance, noise,
-    good-pixel mask, wavelengths, ISRF FWHM, solar and viewing zenith angles. The forward
-    model is built (once per process) from the band, the heights and the user line lists
-    ``lines``.
+    Parameters
+    ----------
+    kind : {"o2a", "swir"}
+        The retrieval (:func:`o2a_sounding` or :func:`swir_sounding`).
+    lo, hi : float
+        The band's wavelength range (nm).
+    aircraft_km, ground_km : float
+        Heights the forward model is built for (built once per process).
+    items : list of tuple
+        Each a sounding's radiance, noise, good-pixel mask, wavelengths, ISRF FWHM, and
+        solar and viewing zenith angles: the arguments of the retrieval after the model.
+    lines : LineLists
+        User line lists replacing the packaged ones.
     """
     fw = band_forward(lo, hi, aircraft_km, ground_km, lines)
     fn = o2a_sounding if kind == "o2a" else swir_sounding

@@ -41,7 +41,21 @@ class OEResult:
 def optimal_estimation(forward: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
                        y: np.ndarray, sigma: np.ndarray, xa: np.ndarray, sa: np.ndarray,
                        x0: np.ndarray | None = None, max_iter: int = 12) -> OEResult:
-    """Levenberg-Marquardt optimal estimation (module doc); ``forward(x) -> (F, K)``."""
+    """Levenberg-Marquardt optimal estimation (module doc).
+
+    Parameters
+    ----------
+    forward : callable
+        ``forward(x) -> (F, K)``: modelled measurement and its Jacobian.
+    y, sigma : ndarray, shape (m,)
+        Measurement and its 1-sigma noise (diagonal measurement covariance).
+    xa, sa : ndarray, shape (n,), (n, n)
+        Prior state and covariance.
+    x0 : ndarray, optional
+        First guess; the prior when not given.
+    max_iter : int
+        Most iterations.
+    """
     w = 1.0 / sigma**2
     sa_inv = np.linalg.inv(sa)
     x = np.array(xa if x0 is None else x0, np.float64)
@@ -107,7 +121,23 @@ def _prior(fw: BandForward, y: np.ndarray, isrf: object, sza_deg: float, vza_deg
 def o2a_sounding(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good: np.ndarray,
                  wl_nm: np.ndarray, fwhm_nm: float, sza_deg: float,
                  vza_deg: float) -> OEResult:
-    """O2-A retrieval of one sounding: O2 and H2O scales, reflectance, SIF (module doc)."""
+    """O2-A retrieval of one sounding: O2 and H2O scales, reflectance, SIF (module doc).
+
+    Parameters
+    ----------
+    fw : BandForward
+        The band's forward model.
+    radiance, noise : ndarray, shape (pixels,)
+        Measured radiance and its 1-sigma noise.
+    good : ndarray of bool, shape (pixels,)
+        Pixels fit to use.
+    wl_nm : ndarray, shape (pixels,)
+        Pixel centre wavelengths (nm).
+    fwhm_nm : float
+        ISRF full width at half maximum (nm).
+    sza_deg, vza_deg : float
+        Solar and viewing zenith angles (deg).
+    """
     use = _usable(fw, radiance, noise, good, wl_nm)
     isrf = fw.isrf_matrix(wl_nm[use], fwhm_nm)
     y = radiance[use]
@@ -125,6 +155,8 @@ def swir_sounding(fw: BandForward, radiance: np.ndarray, noise: np.ndarray, good
                   wl_nm: np.ndarray, fwhm_nm: float, sza_deg: float,
                   vza_deg: float) -> OEResult:
     """SWIR retrieval of one sounding: gas column scales, reflectance and wavelength shift.
+
+    Parameters are those of :func:`o2a_sounding`.
 
     State: the band's gas scales (CO2, CH4, H2O), the quadratic reflectance, and the shift
     (nm) of the pixel wavelengths (the SWIR bands are registered in the same fit as the

@@ -80,8 +80,28 @@ def register_frame(radiance: np.ndarray, noise: np.ndarray, good: np.ndarray,
                    lo_nm: float, hi_nm: float, iterations: int = 8) -> dict[str, float]:
     """Shift and squeeze of one frame [spatial, spectral] (module doc).
 
-    Returns ``shift_nm``, ``squeeze``, ``shift_pix`` (at the band centre), their 1-sigma
-    uncertainties, and the number of spatial pixels that entered.
+    Parameters
+    ----------
+    radiance, noise : ndarray, shape (spatial, spectral)
+        Radiance and its 1-sigma noise.
+    good : ndarray of bool, shape (spatial, spectral)
+        Pixels fit to use.
+    wl_nm : ndarray, shape (spatial, spectral)
+        Nominal pixel wavelengths (nm).
+    fwhm_nm : ndarray, shape (spatial,)
+        ISRF full width at half maximum of each spatial pixel (nm).
+    windows : tuple of Window
+        Spectral windows fitted (:mod:`ghgsif.windows`).
+    lo_nm, hi_nm : float
+        The band's range (nm); the squeeze is about its centre.
+    iterations : int
+        Gauss-Newton iterations per spatial pixel.
+
+    Returns
+    -------
+    dict
+        ``shift_nm``, ``squeeze``, ``shift_pix`` (at the band centre), their 1-sigma
+        uncertainties, and ``pixels``, the number of spatial pixels that entered.
     """
     ds, es, sd, se = [], [], [], []
     for x in range(radiance.shape[0]):

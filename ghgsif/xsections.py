@@ -95,10 +95,23 @@ def voigt_sum(nu: np.ndarray, nu0: np.ndarray, s: np.ndarray, gamma_l: np.ndarra
               out: np.ndarray) -> None:
     """Add ``sum_i s_i V(nu - nu0_i)`` to ``out`` on the ascending uniform grid ``nu``.
 
-    ``gamma_l`` Lorentz and ``alpha_d`` Doppler half widths (cm-1); each line is summed
-    within ``wing`` of its ``anchor`` (the unshifted centre, so that which grid points a
-    line reaches does not change with pressure). Parallel over chunks of the grid, so that
-    no two threads write one element.
+    Parallel over chunks of the grid, so that no two threads write one element.
+
+    Parameters
+    ----------
+    nu : ndarray
+        Ascending uniform wavenumber grid (cm-1).
+    nu0, s : ndarray, shape (lines,)
+        Pressure-shifted line centres (cm-1) and intensities.
+    gamma_l, alpha_d : ndarray, shape (lines,)
+        Lorentz and Doppler half widths at half maximum (cm-1).
+    wing : float
+        Each line is summed within ``wing`` (cm-1) of its ``anchor``.
+    anchor : ndarray, shape (lines,)
+        Unshifted centres, so that which grid points a line reaches does not change
+        with pressure.
+    out : ndarray, shape of ``nu``
+        Added into.
     """
     n = nu.size
     d = nu[1] - nu[0]
@@ -266,6 +279,23 @@ def gas_table(band_group: str, nu: np.ndarray, gas: str, ln_p: np.ndarray,
 
     Filled one line-by-line spectrum at a time, so building takes the table's own size
     in memory and a spectrum more.
+
+    Parameters
+    ----------
+    band_group : str
+        Wavelength group whose line data are used (:data:`ghgsif.bands.GROUPS`).
+    nu : ndarray
+        Wavenumber grid (cm-1).
+    gas : str
+        Molecule.
+    ln_p : ndarray
+        Log-pressure nodes (ln hPa).
+    t_offsets : ndarray
+        Temperature nodes as offsets from the standard profile at each pressure (K).
+    dtype : type
+        Table dtype.
+    line_lists : LineLists
+        User line lists replacing the packaged ones.
     """
     t_std = XsecTable(band_group, nu, ln_p, t_offsets, {}).t_standard(np.exp(ln_p))
     arr: np.ndarray = np.empty((ln_p.size, t_offsets.size, nu.size), dtype)

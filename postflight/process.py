@@ -251,9 +251,27 @@ def process_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],
 
     One alignment serves both. Steps whose products are complete and current are reused
     (:mod:`postflight.runstate`); the run ends with ``OUT/process_summary.json`` and the
-    flight report (``OUT/report.json``, ``OUT/report.html``). ``reflectors`` is an
-    optional corner-reflector list whose image quality the report shows. Returns the
-    summary.
+    flight report (``OUT/report.json``, ``OUT/report.html``).
+
+    Parameters
+    ----------
+    dump : path
+        The dump's directory (ICD section 2).
+    out : path
+        Output directory.
+    config : RunConfig
+        The run's configuration.
+    executor : Executor, optional
+        Where the tiles run. Default serial.
+    resume : bool, optional
+        Reuse steps whose products are complete and current.
+    reflectors : path, optional
+        Corner-reflector list whose image quality the report shows.
+
+    Returns
+    -------
+    dict
+        The summary written to ``OUT/process_summary.json``.
     """
     from postflight.report import anomalies, write_report
 
@@ -333,8 +351,27 @@ def process_sar(dump: str | os.PathLike[str], out: str | os.PathLike[str],
                 inputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Run the SAR chain on a dump; returns a JSON-ready summary with the product paths.
 
-    ``al`` is the dump's alignment if already computed, ``state`` the run's manifest
-    (steps up to date are reused), ``executor`` where the tiles run (default serial).
+    Parameters
+    ----------
+    dump : path
+        The dump's directory (ICD section 2).
+    out : path
+        Output directory; ``OUT/work`` holds intermediate files.
+    config : RunConfig
+        The run's configuration (its ``sar`` section).
+    al : Alignment, optional
+        The dump's alignment, if already computed.
+    state : RunState, optional
+        The run's manifest: steps up to date are reused. Default: opened on ``out``.
+    executor : Executor, optional
+        Where the tiles run. Default serial.
+    inputs : list of dict, optional
+        The input files' descriptions (digests) that key the steps.
+
+    Returns
+    -------
+    dict
+        JSON-ready summary with the product paths.
     """
     out = Path(out)
     work = out / "work"

@@ -91,7 +91,25 @@ class Executor:
     def focus(self, rc_path: Path, geo: ChannelGeometry, grid: MapGrid, tiles: list[Tile],
               cfg: SarConfig, dem: Dem | None,
               tick: Callable[[int], None] | None = None) -> Iterator[tuple[Tile, np.ndarray]]:
-        """Focus ``tiles`` of one channel; yields ``((rows, cols), tile)`` as they finish."""
+        """Focus ``tiles`` of one channel; yields ``((rows, cols), tile)`` as they finish.
+
+        Parameters
+        ----------
+        rc_path : Path
+            HDF5 file whose ``rc`` dataset holds the channel's range-compressed pulses.
+        geo : ChannelGeometry
+            The channel's pulse geometry.
+        grid : MapGrid
+            The output grid.
+        tiles : list of (slice, slice)
+            Row and column ranges to focus.
+        cfg : SarConfig
+            Focusing settings (algorithm, window, ...).
+        dem : Dem, optional
+            Terrain under the grid; ``None`` for the reference height.
+        tick : callable, optional
+            Called with 1 as each tile finishes (progress).
+        """
         if self.client is None:
             with h5py.File(rc_path, "r") as f:
                 for rows, cols in tiles:

@@ -136,8 +136,27 @@ def aperture_bounds(apc: np.ndarray, track: np.ndarray, centre: np.ndarray,
                     first: np.ndarray, last: np.ndarray) -> None:
     """First and last pulse that see each pixel inside the integration angle and beam.
 
-    Pixel ``i`` of sub-tile ``t`` is ``centre[t] + offset[t, i]`` (the layout of
-    :func:`sarproc.backprojection.subtiles`). Pulse ``k`` sees it inside the angle when
+    Parameters
+    ----------
+    apc, track : ndarray, shape (pulses, 3)
+        Antenna phase centres (ECEF, m) and unit reference-track directions.
+    centre, offset, half_diag : ndarray
+        Sub-tiles as :func:`sarproc.backprojection.subtiles` lays them out: pixel ``i``
+        of sub-tile ``t`` is ``centre[t] + offset[t, i]``.
+    sin_half : float
+        Sine of half the integration angle.
+    axes : ndarray, shape (pulses, 3, 3)
+        Antenna boresight, azimuth and elevation axes.
+    beam_az, beam_el : float
+        Half-power beamwidths (rad); ``beam_az = 0`` means no pattern test.
+    min_gain : float
+        Lowest one-way power gain at which a pulse sees a pixel.
+    first, last : ndarray of int, shape (tiles, pixels)
+        Filled with each pixel's first and last pulse.
+
+    Notes
+    -----
+    Pulse ``k`` sees it inside the angle when
     ``|s| <= sin_half``, ``s`` the sine of squint along ``track[k]`` from ``apc[k]``,
     and, with an antenna pattern (``beam_az > 0``), when its one-way power gain there is
     at least ``min_gain`` (the tests of exact backprojection). The squint falls as the

@@ -146,13 +146,34 @@ def pulse_weights(wx: float, wy: float, wz: float, r: float, sc: float, p: int,
                   wgt: np.ndarray) -> None:
     """Window and antenna-pattern weights of pulse ``p`` at a sub-tile's pixels.
 
-    ``(wx, wy, wz)`` is the sub-tile's centre from the pulse's transmit position, ``r``
-    its length and ``sc`` the sine of squint there; ``work`` rows 0-3 hold the pixels'
-    offsets and squared norms (:func:`subtile_work`). ``wgt[i]`` is the window (float32
-    ``table`` over the sine of squint on [-sin_half, sin_half], zero outside) divided by
-    the one-way power pattern (``ka``, ``ke`` of :func:`pulse_constants`; none when 0),
-    zero below ``min_gain`` or behind the antenna. Squint and antenna angles are those
-    of the transmit position.
+    ``wgt[i]`` is the window over the sine of squint, zero outside [-sin_half,
+    sin_half], divided by the one-way power pattern, zero below ``min_gain`` or behind
+    the antenna. Squint and antenna angles are those of the transmit position.
+
+    Parameters
+    ----------
+    wx, wy, wz : float
+        The sub-tile's centre from the pulse's transmit position (ECEF, m).
+    r, sc : float
+        Length of that vector (m) and the sine of squint along it.
+    p : int
+        Pulse index into ``track`` and ``axes``.
+    track : ndarray, shape (pulses, 3)
+        Unit reference-track directions.
+    axes : ndarray, shape (pulses, 3, 3)
+        Antenna boresight, azimuth and elevation axes.
+    sin_half : float
+        Sine of half the integration angle.
+    table : ndarray of float32
+        Window samples over the sine of squint on [-sin_half, sin_half].
+    ka, ke : float
+        Pattern constants of :func:`pulse_constants`; ``ka = 0`` means no pattern.
+    min_gain : float
+        Lowest one-way power gain kept.
+    work : ndarray of float32, shape (7, n)
+        Rows 0-3: the pixels' offsets and squared norms (:func:`subtile_work`).
+    wgt : ndarray of float32, shape (n,)
+        Filled with the weights.
     """
     n_i = work.shape[1]
     n_w = table.size - 1
@@ -202,14 +223,43 @@ def subtile_pulses(rc: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarr
                    axes: np.ndarray, ka: float, ke: float, min_gain: float,
                    work: np.ndarray, kix: np.ndarray, vab: np.ndarray,
                    acc: np.ndarray) -> None:
-    """Backproject pulses ``p0 .. p1 - 1`` onto one sub-tile; adds into ``acc`` (2, n).
+    """Backproject pulses ``p0 .. p1 - 1`` onto one sub-tile; adds into ``acc``.
 
-    The sub-tile's centre is ``cen`` (float64 ECEF), its half-diagonal ``h``; ``work``
-    (7, n) float32 holds the pixels' offsets in rows 0-2 and their squared norms in row 3
-    (:func:`subtile_work`), rows 4-6 are scratch, as are ``kix`` (n) int32 and ``vab``
-    (2, n) complex64. ``table`` is the float32 window table,
-    ``rect`` whether it is constant; ``ka = 0.886 / beam_az`` and ``ke`` (0 with no
-    antenna pattern). The model of :func:`backproject_tiles_kernel`.
+    The model of :func:`backproject_tiles_kernel`.
+
+    Parameters
+    ----------
+    rc, tau0, fs_up, apc, vel, track, fc
+        The pulses: the fields of :class:`sarproc.focusers.PulseBlock`, in order
+        (:meth:`~sarproc.focusers.PulseBlock.kernel_args`).
+    cen : ndarray, shape (3,)
+        The sub-tile's centre (float64 ECEF, m).
+    h : float
+        Its half-diagonal (m).
+    p0, p1 : int
+        Pulses backprojected.
+    sin_half : float
+        Sine of half the integration angle.
+    table : ndarray of float32
+        Window table over the sine of squint.
+    rect : bool
+        Whether the window is constant (the weights are then skipped where the whole
+        sub-tile is inside the angle and there is no pattern).
+    axes : ndarray, shape (pulses, 3, 3)
+        Antenna axes.
+    ka, ke : float
+        Pattern constants (``SINC2_BEAM_FACTOR / beamwidth``); 0 with no pattern.
+    min_gain : float
+        Lowest one-way power gain kept.
+    work : ndarray of float32, shape (7, n)
+        Rows 0-2 the pixels' offsets, row 3 their squared norms
+        (:func:`subtile_work`); rows 4-6 scratch.
+    kix : ndarray of int32, shape (n,)
+        Scratch.
+    vab : ndarray of complex64, shape (2, n)
+        Scratch.
+    acc : ndarray of float32, shape (2, n)
+        Real and imaginary sums, added into.
     """
     n_i = work.shape[1]
     n_s = rc.shape[1]

@@ -60,9 +60,36 @@ def prefix_tiles_kernel(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.
                         out: np.ndarray) -> None:
     """A leaf's prefix images on its polar grid: ``out[m, r, a]`` sums pulses ``0 .. m``.
 
-    Only the columns ``a`` where ``keep[a]`` get every prefix image; the others get the
-    last (the whole leaf) alone.
+    Parameters
+    ----------
+    up, tau0, fs_up, apc, vel, track, fc
+        The leaf's pulses: the fields of :class:`sarproc.focusers.PulseBlock`, in order.
+    centre, offset, half_diag : ndarray
+        The polar grid's points as sub-tiles (:func:`sarproc.backprojection.subtiles`).
+    sin_reach : float
+        Bound on the sine of squint of any pulse at any sample.
+    win_table : ndarray
+        Window samples over the sine of squint.
+    axes : ndarray, shape (pulses, 3, 3)
+        Antenna axes.
+    beam_az, beam_el : float
+        Half-power beamwidths (rad); ``beam_az = 0`` means no pattern.
+    min_gain : float
+        Lowest one-way power gain kept.
+    u : ndarray, shape (pulses,)
+        Each pulse's position along the leaf, the variable of the weights' parabola.
+    rho : ndarray
+        Range of each grid sample (m), whose carrier is taken off.
+    size_r, size_a, n_cols : int
+        Sub-tile size in samples and sub-tiles per grid row.
+    keep : ndarray of bool
+        Columns that get every prefix image; the others get the last (the whole leaf)
+        alone.
+    out : ndarray of complex64, shape (pulses, range, columns)
+        Filled with the prefix images.
 
+    Notes
+    -----
     The grid points are sub-tiles of ``size_r x size_a`` samples (``centre``,
     ``offset``, ``half_diag`` of :func:`sarproc.backprojection.subtiles`, ``n_cols``
     sub-tiles a row), backprojected as exact backprojection does
@@ -194,6 +221,35 @@ def leaf_tiles_kernel(planes: np.ndarray, n_rows: np.ndarray, n_cols: np.ndarray
                       last_lo: np.ndarray, fc: float, out: np.ndarray) -> None:
     """The final stage of :func:`ffbp_block` for a group of leaves, on sub-tiles.
 
+    Parameters
+    ----------
+    planes : ndarray of complex64
+        Each leaf's prefix images (:func:`prefix_tiles_kernel`).
+    n_rows, n_cols, rho0, alpha0 : ndarray, shape (leaves,)
+        Each leaf's polar grid: its size and its first sample's range (m) and direction
+        cosine.
+    d_rho : float
+        Range spacing of every leaf's grid (m).
+    d_alpha : ndarray, shape (leaves,)
+        Direction-cosine spacing of each leaf's grid.
+    centres, sub_axes : ndarray, shape (leaves, 3)
+        Each leaf's grid origin (ECEF, m) and unit axis.
+    starts, counts : ndarray of int, shape (leaves,)
+        Each leaf's first block pulse and number of pulses.
+    tile_centre, offset : ndarray
+        The image's sub-tiles (:func:`sarproc.backprojection.subtiles`).
+    first, last : ndarray of int, shape (tiles, pixels)
+        Each pixel's aperture in block pulses.
+    lo_t, hi_t, first_hi, last_lo : ndarray of int, shape (tiles,)
+        Per sub-tile: ``lo_t`` .. ``first_hi`` bound its apertures' starts and
+        ``last_lo`` .. ``hi_t`` their ends.
+    fc : float
+        Carrier frequency (Hz).
+    out : ndarray of complex64, shape (tiles, pixels)
+        Added into.
+
+    Notes
+    -----
     ``planes[j]`` holds leaf ``j``'s prefix images (:func:`prefix_tiles_kernel`) of the
     block's pulses from ``starts[j]`` (``counts[j]`` of them); its polar grid has
     ``n_rows[j] x n_cols[j]`` samples from ``(rho0[j], alpha0[j])`` by ``(d_rho,

@@ -237,7 +237,23 @@ def grid_tiles(grid: MapGrid, tile_px: int) -> list[tuple[slice, slice]]:
 def focus_grid_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, grid: MapGrid,
                     rows: slice, cols: slice, cfg: SarConfig,
                     dem: Dem | None = None) -> np.ndarray:
-    """One tile ``grid[rows, cols]`` focused (complex64); a work unit of scale-out."""
+    """One tile ``grid[rows, cols]`` focused (complex64); a work unit of scale-out.
+
+    Parameters
+    ----------
+    rc : h5py.Dataset or ndarray
+        Range-compressed lines of the channel (pulses, samples).
+    geo : ChannelGeometry
+        The channel's pulse geometry and sampling.
+    grid : MapGrid
+        The output grid.
+    rows, cols : slice
+        The tile.
+    cfg : SarConfig
+        Focusing configuration (algorithm, window, integration angle).
+    dem : Dem, optional
+        Terrain the pixels lie on; without it, ``cfg.reference_height_m``.
+    """
     pixels = grid.ecef(rows, cols, cfg.reference_height_m, dem)
     return focus_tile(rc, geo, pixels, cfg).astype(np.complex64)
 

@@ -189,11 +189,21 @@ def surface_points(centre: np.ndarray, axis: np.ndarray, side: np.ndarray, rho: 
                    terrain: Terrain | None = None) -> np.ndarray:
     """Points on the ground: (n_rho, n_alpha, 3) ECEF.
 
-    Each is at range ``rho`` from ``centre``, with direction cosine ``alpha`` to the unit
-    ``axis``, on the side of ``side`` (any vector towards the look side). The ground is at
-    ellipsoidal height ``height_m`` on the osculating sphere of the ellipsoid below
-    ``centre`` (millimetres from the ellipsoid over a tile), or ``terrain``'s (the
-    tile's pixels lie on it).
+    Parameters
+    ----------
+    centre : ndarray, shape (3,)
+        Origin of the polar grid (ECEF, m).
+    axis : ndarray, shape (3,)
+        Unit axis the direction cosines are measured to.
+    side : ndarray, shape (3,)
+        Any vector towards the look side; it picks one of the two solutions.
+    rho, alpha : ndarray
+        Ranges from ``centre`` (m) and direction cosines to ``axis``.
+    height_m : float
+        Ellipsoidal height of the ground on the osculating sphere of the ellipsoid
+        below ``centre`` (millimetres from the ellipsoid over a tile).
+    terrain : Terrain, optional
+        Terrain the tile's pixels lie on, used instead of ``height_m``.
     """
     sphere, radius, h_c = osculating_sphere(centre)
     gu = (centre - sphere) / (radius + h_c)  # the ellipsoid's normal below the centre

@@ -225,7 +225,29 @@ def polarimetric_blocks(gslc: str | Path, grid: PolGrid, band: PolBand,
                         ) -> Iterator[tuple[PolBlock, np.ndarray]]:
     """The polarimetric quantities of ``grid``, ``cfg.block_rows`` multilooked rows at a time.
 
-    Yields each block with its noise-equivalent sigma0 on the quicklooks' lattice.
+    Parameters
+    ----------
+    gslc : path-like
+        The GSLC product.
+    grid : PolGrid
+        The multilooked grid (:func:`pol_grid`).
+    band : PolBand
+        The frequency band's channels and their GSLC datasets.
+    sar_parameters : dict
+        The descriptor's SAR parameters (for the noise-equivalent sigma0).
+    cfg : PolarimetryConfig
+        Looks, speckle filter, decompositions.
+    calibration : dict, optional
+        The calibration file's contents; absolute calibration and channel imbalance.
+    dem : Dem, optional
+        Terrain for the local incidence angle.
+
+    Yields
+    ------
+    block : PolBlock
+        The rows' covariance terms and decompositions.
+    nesz : ndarray
+        Noise-equivalent sigma0 on the quicklooks' lattice.
     """
     absolute_db = 0.0
     pc = None

@@ -46,7 +46,30 @@ def matched_filter(reference: np.ndarray, centre: int, n_samples: int, fs: float
                    channel_delay_s: float = 0.0) -> tuple[np.ndarray, int]:
     """Frequency response of the matched filter for echoes of ``n_samples``.
 
-    Returns the filter (length ``n_fft``) and ``n_fft``.
+    Parameters
+    ----------
+    reference : ndarray of complex
+        The transmitted pulse (replica or ideal chirp) at ``fs``.
+    centre : int
+        Sample of ``reference`` that marks the pulse's centre; the compressed peak of an
+        echo falls at the sample of the echo's centre.
+    n_samples : int
+        Samples per echo line.
+    fs : float
+        Sampling rate (Hz).
+    bandwidth_hz : float
+        Chirp bandwidth; outside it the filter is zero.
+    window : str
+        Range window over the band (:func:`sarproc.windows.parse_window`).
+    channel_delay_s : float
+        The receive channel's own delay, taken out as a linear phase.
+
+    Returns
+    -------
+    filt : ndarray of complex128, shape (n_fft,)
+        The inverse filter in the band, times the window.
+    n_fft : int
+        FFT length (at least ``n_samples + reference.size``).
     """
     n_fft = scipy.fft.next_fast_len(n_samples + reference.size)
     ref = np.zeros(n_fft, dtype=np.complex128)

@@ -103,8 +103,22 @@ def lbl_kernel(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
                gamma_l: np.ndarray, sigma_d: np.ndarray, wing: float, out: np.ndarray) -> None:
     """Add sum_lines S * Voigt(nu - nu0) (cm2 per molecule) to ``out`` on ``nu_grid``.
 
-    ``nu_grid`` ascending; each line contributes within ``wing`` cm-1 of its centre.
     The grid is split in parallel chunks so that no two threads write the same point.
+
+    Parameters
+    ----------
+    nu_grid : ndarray
+        Ascending wavenumbers (cm-1).
+    nu0, strength : ndarray, shape (lines,)
+        Line centres (cm-1) and intensities (cm-1 / (molecule cm-2)).
+    gamma_l : ndarray, shape (lines,)
+        Lorentz half widths at half maximum (cm-1).
+    sigma_d : ndarray, shape (lines,)
+        Doppler (Gaussian) standard deviations (cm-1).
+    wing : float
+        Each line contributes within ``wing`` (cm-1) of its centre.
+    out : ndarray, shape of ``nu_grid``
+        Added into.
     """
     n = nu_grid.size
     n_chunks = 64
@@ -187,6 +201,17 @@ def lbl_two_grid(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
                  out: np.ndarray, near: float = NEAR_CM, coarse_cm: float = COARSE_CM) -> None:
     """Add ``sum_lines S * Voigt(nu - nu0)`` to ``out`` as :func:`lbl_kernel` does, faster.
 
+    Parameters
+    ----------
+    nu_grid, nu0, strength, gamma_l, sigma_d, wing, out
+        As :func:`lbl_kernel`.
+    near : float
+        Within this distance of its centre (cm-1) a line's exact profile is used.
+    coarse_cm : float
+        Spacing of the coarse grid the wings are summed on (cm-1).
+
+    Notes
+    -----
     Every line is summed within ``wing`` of its centre on a uniform grid of ``coarse_cm``
     and interpolated linearly to ``nu_grid``; within ``near`` of its centre the line's
     exact profile on ``nu_grid`` replaces its interpolated share. The interpolation error

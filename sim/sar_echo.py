@@ -165,8 +165,33 @@ def point_echo_kernel(apc: np.ndarray, vel: np.ndarray, acc: np.ndarray, bore: n
                       beam_el: float, scale: float, out: np.ndarray) -> None:
     """Add point-target echoes to ``out[pulse, rx, sample]``, exactly, sample by sample.
 
-    ``smat[n, rx, tx]`` are the (distorted) scattering matrices; ``tau0[p]`` the delay of
-    sample 0 after the transmit time of pulse ``p``.
+    Parameters
+    ----------
+    apc, vel, acc : ndarray, shape (pulses, 3)
+        Antenna phase centre (ECEF, m), velocity and acceleration at transmit; the
+        track is expanded to second order over the echo's travel.
+    bore, azax, elax : ndarray, shape (pulses, 3)
+        Antenna boresight, azimuth and elevation unit axes.
+    tx_pol : ndarray of int, shape (pulses,)
+        Transmit polarisation of each pulse (0 H, 1 V).
+    tau0 : ndarray, shape (pulses,)
+        Delay of sample 0 after the pulse's transmit time (s).
+    targets : ndarray, shape (targets, 3)
+        Scatterer positions (ECEF, m).
+    smat : ndarray of complex, shape (targets, 2, 2)
+        Scattering matrices ``[rx, tx]``, distortion applied.
+    fs : float
+        Sampling rate (Hz).
+    chirp_t, chirp_k : float
+        Chirp length (s) and rate (Hz/s).
+    fc : float
+        Carrier frequency (Hz).
+    beam_az, beam_el : float
+        Half-power beamwidths (rad) of the sinc-squared pattern.
+    scale : float
+        Amplitude factor (radar constant and units).
+    out : ndarray of complex, shape (pulses, 2, samples)
+        Added into.
     """
     n_samp = out.shape[2]
     for p in nb.prange(apc.shape[0]):
@@ -219,8 +244,18 @@ def impulse_kernel(apc: np.ndarray, vel: np.ndarray, acc: np.ndarray, bore: np.n
                    table: np.ndarray, out: np.ndarray) -> None:
     """Deposit each scatterer's band-limited impulse at its exact echo delay.
 
-    ``out[p, rx, offset + k]`` receives the impulse of sample ``k``; convolving with the
-    chirp (centred) then gives the echo. ``table`` is :func:`interpolator_table`.
+    Convolving ``out`` with the chirp (centred) then gives the echo.
+
+    Parameters
+    ----------
+    apc, vel, acc, bore, azax, elax, tx_pol, tau0, targets, smat, fs, fc, beam_az, beam_el, scale
+        As :func:`point_echo_kernel`.
+    offset : int
+        ``out[p, rx, offset + k]`` receives the impulse of sample ``k``.
+    table : ndarray, shape (n_frac + 1, 16)
+        Fractional-delay taps (:func:`interpolator_table`).
+    out : ndarray of complex, shape (pulses, 2, samples)
+        Added into.
     """
     half = N_TAPS // 2
     n_out = out.shape[2]

@@ -77,7 +77,23 @@ def place(centre: np.ndarray, along: np.ndarray, across: np.ndarray,
 
 def add_patch(scene: Scene, centre: np.ndarray, along: np.ndarray, across: np.ndarray,
               class_map: np.ndarray, spacing_m: float, rng: np.random.Generator) -> None:
-    """Add a distributed patch: one scatterer per class-map cell, jittered inside it."""
+    """Add a distributed patch: one scatterer per class-map cell, jittered inside it.
+
+    Parameters
+    ----------
+    scene : Scene
+        Extended in place (scatterers, class map and its grid).
+    centre : ndarray, shape (3,)
+        Patch centre (ECEF, m).
+    along, across : ndarray, shape (3,)
+        Unit vectors of the class map's rows (along track) and columns.
+    class_map : ndarray of int, shape (rows, cols)
+        Land-class codes (:data:`sim.scattering.LAND_CLASSES`), 0 = empty cell.
+    spacing_m : float
+        Cell size (m).
+    rng : numpy.random.Generator
+        Jitter and scatterer draws.
+    """
     ny, nx = class_map.shape
     ia, ic = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
     off = np.stack([(ia.ravel() - (ny - 1) / 2) * spacing_m,
@@ -150,7 +166,32 @@ class SarRecording:
 def sar_items(desc: dict[str, Any], flight: AnalyticFlight, t0: float, t1: float,
               scene: Scene, rec: SarRecording, rng: np.random.Generator,
               block_pulses: int = 512) -> tuple[list[Item], dict[str, Any]]:
-    """SAR payloads (echoes and replicas) of ``[t0, t1)`` and the truth of the recording."""
+    """SAR payloads (echoes and replicas) of ``[t0, t1)`` and the truth of the recording.
+
+    Parameters
+    ----------
+    desc : dict
+        The dump's descriptor (ICD section 3); its ``sar`` section sets the radar.
+    flight : AnalyticFlight
+        The true trajectory.
+    t0, t1 : float
+        Recording interval (GPS seconds).
+    scene : Scene
+        What the radar sees.
+    rec : SarRecording
+        Window, noise, sample format and distortion of this recording.
+    rng : numpy.random.Generator
+        Noise draws.
+    block_pulses : int, optional
+        Pulses simulated at a time (bounds memory).
+
+    Returns
+    -------
+    items : list of Item
+        Payloads in transmit order, for the packet writer.
+    truth : dict
+        The recording's truth, per band.
+    """
     sar = desc["sar"]
     fs = sar["adc_sampling_rate_hz"]
     ant = sar["antenna"]

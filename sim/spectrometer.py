@@ -33,6 +33,9 @@ ALBEDO = {"O2A": {1: 0.40, 2: 0.33, 3: 0.25, 4: 0.22, 5: 0.02},
           "CH4": {1: 0.20, 2: 0.14, 3: 0.09, 4: 0.27, 5: 0.01}}
 #: SIF at 757 nm per class, W m-2 sr-1 nm-1.
 SIF_757 = {1: 1.6e-3, 2: 1.1e-3, 3: 0.8e-3, 4: 0.1e-3, 5: 0.0}
+#: Radiance (W m-2 sr-1 nm-1) that the detector gain puts at 45 % of the full well, per
+#: wavelength group (:data:`ghgsif.bands.GROUPS`): roughly a bright scene's continuum.
+TYPICAL_RADIANCE = {"O2A": 0.12, "SWIR": 0.03}
 FULL_WELL = 65535
 
 
@@ -52,7 +55,21 @@ class Calibration:
 def make_calibration(lo_nm: float, hi_nm: float, n_spatial: int, n_spectral: int,
                      typical_radiance: float, integration_s: float,
                      rng: np.random.Generator) -> Calibration:
-    """A band's calibration: linear dispersion with smile, PRNU, dark offsets, bad pixels."""
+    """A band's calibration: linear dispersion with smile, PRNU, dark offsets, bad pixels.
+
+    Parameters
+    ----------
+    lo_nm, hi_nm : float
+        Wavelength of the first and last spectral pixel at the centre of the slit (nm).
+    n_spatial, n_spectral : int
+        Detector size.
+    typical_radiance : float
+        Radiance (W m-2 sr-1 nm-1) that fills 45 % of the full well.
+    integration_s : float
+        Integration time (s).
+    rng : numpy.random.Generator
+        Draws of PRNU, dark offsets and bad pixels.
+    """
     j = (np.arange(n_spatial) - (n_spatial - 1) / 2) / max((n_spatial - 1) / 2, 1)
     wl = np.linspace(lo_nm, hi_nm, n_spectral)[None, :] + 0.02 * j[:, None] ** 2
     step = (hi_nm - lo_nm) / (n_spectral - 1)
@@ -101,7 +118,7 @@ class SpectrometerSim:
         for b in g["bands"]:
             lo, hi = b["range_nm"]
             self.models[b["name"]] = band_model(b["name"], lo, hi, 0.0, aircraft_km)
-            typical = 0.12 if lo < 1000 else 0.03
+            typical = TYPICAL_RADIANCE[self.models[b["name"]].group]
             self.calib[b["name"]] = make_calibration(lo, hi, n_spatial, n_spectral, typical,
                                                      integration_s, rng)
 

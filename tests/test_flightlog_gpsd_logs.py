@@ -1,4 +1,4 @@
-"""Navigation readers on real files (issue 17, items 4 and 5): NMEA captures of real
+"""Navigation readers on real files: NMEA captures of real
 receivers (gpsd's regression logs, tests/data/gpsd) against gpsd's own decoding of the
 same sentences, invalid captures refused with the reason named; PDAL's SBET test files
 (tests/data/pdal) against PDAL's reader test."""

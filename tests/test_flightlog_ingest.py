@@ -262,7 +262,7 @@ def test_rescan_finds_the_first_valid_packet_as_the_slow_twin(parts, draw):
 
 
 def test_sync_marker_flood_keeps_the_packet_behind_it(tmp_path):
-    # Issue 26: a flood of 65,546-byte candidates every 10 bytes (none valid), then real
+    # A flood of 65,546-byte candidates every 10 bytes (none valid), then real
     # packets: every one is delivered and every flood byte is in an anomaly.
     from flightlog.payloads import encode_timesync
 

@@ -70,7 +70,7 @@ def _live(data, cuts):
 def test_resynchronisation_does_not_depend_on_chunk_end(tmp_path_factory, seed, kind, chunk,
                                                          cuts):
     """After a byte deletion, insertion or a corrupted length, the same intact packets come
-    out whatever the read chunk or the live arrival pattern (issue 17, item 3)."""
+    out whatever the read chunk or the live arrival pattern."""
     pk = _stream(seed=seed)
     rng = np.random.default_rng(seed)
     victim = int(rng.integers(0, len(pk) - 1))
@@ -147,7 +147,7 @@ def _channel(counter):
 
 def test_l0_rows_follow_counter_order_not_clock_order():
     """A clock reset puts later pulses first (counters 3700, 3702, ..., then 0, 2, ...):
-    rows come from the counters' order and span (issue 17, item 1)."""
+    rows come from the counters' order and span."""
     counter = np.r_[np.arange(3700, 8000, 2), np.arange(0, 3700, 2)]
     rows, sel, n, c0, left = _slots(_channel(counter), 2, 10_000)
     assert n == 4000 and left == 0
@@ -155,7 +155,7 @@ def test_l0_rows_follow_counter_order_not_clock_order():
 
 
 def test_l0_rows_ignore_an_outlying_counter():
-    """One intact echo with its counter +2**31 no longer asks for 2**31 rows (issue 26)."""
+    """One intact echo with its counter +2**31 no longer asks for 2**31 rows."""
     counter = np.arange(2**32 - 500, 2**32 + 500) % 2**32  # wraps inside the line
     counter[300] = (counter[300] + 2**31) % 2**32
     rows, sel, n, c0, left = _slots(_channel(counter), 1, 10_000)
@@ -178,7 +178,7 @@ def _hold(out, q, go):
 
 
 def test_stale_lock_taken_over_by_one_run_only(tmp_path):
-    """Runs that find a stale lock (a pid that is gone) never both proceed (issue 26)."""
+    """Runs that find a stale lock (a pid that is gone) never both proceed."""
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")
@@ -214,7 +214,7 @@ def _sbet(tmp_path, n=2400):
                                          (0, -100000.0), (2399, -100.0)])
 def test_one_sbet_record_ahead_loses_only_itself(tmp_path, where, ahead):
     """A record whose time is ahead no longer becomes 'previous' and rejects every later
-    good record (issue 26: 1,899 of 2,400 were lost)."""
+    good record (1,899 of 2,400 were once lost)."""
     from flightlog.sbet import read_sbet
 
     rec, path, write = _sbet(tmp_path)
@@ -247,7 +247,7 @@ def _epochs(n=6, date="150624", talker="GP", gga=None, rmc=None, start=(12, 0)):
 
 
 def test_nmea_real_receiver_variants_are_read(tmp_path):
-    """Empty fields mean 'not available'; 14 and 16 GGA fields; any talker (issue 17)."""
+    """Empty fields mean 'not available'; 14 and 16 GGA fields; any talker."""
     from flightlog.nmea import read_nmea
 
     variants = {
@@ -309,7 +309,7 @@ def test_nmea_dates_and_the_leap_second(tmp_path):
 
 def test_novatel_ins_status_and_other_logs(tmp_path):
     """INS_INACTIVE (all zeros) and INS_ALIGNMENT_COMPLETE are not fixes; LOGLISTA naming
-    INSPVAXA is not a damaged INSPVAXA line; other logs are counted (issue 17, item 5)."""
+    INSPVAXA is not a damaged INSPVAXA line; other logs are counted."""
     from flightlog.novatel import format_inspvaxa, novatel_crc32, read_inspvaxa
 
     t0 = 2381 * 604800.0 + 300000.0
@@ -346,7 +346,7 @@ def test_novatel_ins_status_and_other_logs(tmp_path):
 
 def test_live_sources_honour_the_idle_timeout(tmp_path):
     """A TCP sender that stalls and a FIFO that no writer opens end after --idle-timeout
-    with the interruption listed (issue 26: they hung)."""
+    with the interruption listed (they once hung)."""
     import socket
     import threading
     import time
@@ -428,7 +428,7 @@ def test_provenance_same_for_relative_and_absolute_dump_paths(tmp_path, monkeypa
 @pytest.mark.parametrize("before", [[1.0, 3.0], [2.0, 3.0], [0.0, 1.0, 3.0]])
 def test_two_sync_pairs_before_a_reset_make_a_piece(before):
     """The clock jumps back 100 s at 3.7 s with sync packets lost: the two (or three)
-    pairs before the reset are a piece of their own, not rejected (issue 17, item 1)."""
+    pairs before the reset are a piece of their own, not rejected."""
     from flightlog.clockfit import fit_clock
 
     gps0, drift = 1.4e9, 20e-6
@@ -497,7 +497,7 @@ def test_live_tcp_garbage_disconnect_or_stall_ends_bounded(garbage, at, cut, pie
 
 @pytest.mark.parametrize("where,ahead", [(50, 1800.0), (0, 7200.0), (99, -100.0)])
 def test_one_novatel_record_ahead_loses_only_itself(tmp_path, where, ahead):
-    """As for SBET (issue 26): one INSPVAXA record whose time is ahead rejected every
+    """As for SBET: one INSPVAXA record whose time is ahead rejected every
     later record."""
     from flightlog.novatel import format_inspvaxa, read_inspvaxa
 

@@ -1,4 +1,4 @@
-"""The spectrometer chain on the `forest` scenario (issue 7, in progress): L1B, wavelength
+"""The spectrometer chain on the `forest` scenario: L1B, wavelength
 registration, Fraunhofer and O2-A SIF and the cloud screening against the simulator's
 per-footprint truth, and the products as CF netCDF."""
 

@@ -1,5 +1,5 @@
 """The spectroscopy against HAPI 1.3 (the HITRAN team's own code, ``hitran-api`` in the test
-extra), on the toolkit's own packaged ``.par`` records (issue 18).
+extra), on the toolkit's own packaged ``.par`` records.
 
 HAPI reads the records with its own parser and computes with its own partition sums
 (TIPS-2025), Doppler widths, Voigt profile (its HTP routine in the Voigt limit) and
@@ -50,7 +50,7 @@ def test_partition_sums_equal_hapi(molecule):
 
 
 def test_co2_partition_ratio_is_not_a_power_law():
-    """The figure of issue 18: TIPS gives Q(250)/Q(296) = 0.8138 for 12C16O2, where the
+    """The figure: TIPS gives Q(250)/Q(296) = 0.8138 for 12C16O2, where the
     rotational power law T^1 gave 0.8446."""
     assert 1 / float(intensity_ratio_q(2, 1, 250.0)) == pytest.approx(0.8138, abs=5e-5)
 

@@ -1,5 +1,5 @@
 """Line-by-line cross-sections against a slow reference, and the tables against direct
-line-by-line (issue 7, in progress)."""
+line-by-line."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_line_by_line_matches_a_faddeeva_reference(p_hpa, t_k):
     got = line_by_line(NU, "O2A", "O2", p_hpa, t_k)
     lines = line_list("O2A", 7, float(NU[0] - 25), float(NU[-1] + 25))
     c, s, g, a = line_parameters(lines, 7, p_hpa / 1013.25, t_k)
-    wing = np.full(lines.size, 25.0)  # every line to 25 cm-1 (issue 18)
+    wing = np.full(lines.size, 25.0)  # every line to 25 cm-1
     ref = np.zeros(NU.size)
     sig = a / np.sqrt(2 * np.log(2))  # Gaussian sigma from the Doppler half width
     for k in range(lines.size):

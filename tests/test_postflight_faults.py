@@ -1,4 +1,4 @@
-"""The whole pipeline under fault injection (issue 17, "Then").
+"""The whole pipeline under fault injection.
 
 Small simulated flights with every fault class of ``sim.faults``, alone and combined, at
 rates from rare to absurd, plus what the recorder and the navigation can do beside them

@@ -199,7 +199,7 @@ def test_busy_output_folder_is_refused(demo_dump, tmp_path):
 @pytest.mark.parametrize("silent", ["sar", "ghgsif"])
 def test_a_silent_instrument_is_an_anomaly_and_the_other_is_processed(tmp_path, silent):
     """A described instrument whose stream holds no data packet: exit 10, the other
-    instrument's products made (issue 17, item 2)."""
+    instrument's products made."""
     from sim import simulate
 
     dump = simulate("demo", tmp_path / "dump", seed=3, duration_s=1.0)
@@ -232,7 +232,7 @@ def test_output_that_cannot_grow_exits_2_naming_it_then_resume_completes(referen
                                                                          tmp_path):
     """A write that fails for lack of room (here a 1 MiB file size limit, as a full disk
     fails it) ends in exit 2 naming the product, nothing partial, no lock: it ended in a
-    segfault (issue 26). The run then resumes to the uninterrupted run's products."""
+    segfault. The run then resumes to the uninterrupted run's products."""
     env = {**os.environ, "POSTFLIGHT_PROGRESS": "0"}
     out = tmp_path / "out"
     args = ["process", str(demo_dump), str(out), *sum((["--set", s] for s in FAST), [])]

@@ -1,4 +1,4 @@
-"""Calibration end to end (issue 6 acceptance) on the simulator's `calibration` scenario:
+"""Calibration end to end on the simulator's `calibration` scenario:
 a corner-reflector array on a calm lake, with thermal noise (NESZ -30 dB) and the radar
 distorted by -20 dB cross-talk (random phases) and a 1 dB / 20 degree channel imbalance.
 

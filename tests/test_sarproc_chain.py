@@ -1,5 +1,5 @@
 """The SAR chain from a simulated dump: L0, range compression, backprojection onto a UTM
-grid, the GSLC product and point-target quality against theory (issue 5 acceptance)."""
+grid, the GSLC product and point-target quality against theory."""
 
 from __future__ import annotations
 

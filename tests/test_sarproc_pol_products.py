@@ -29,7 +29,7 @@ def test_netcdf_opens_in_xarray_with_its_crs(products):
         crs = CRS.from_cf(ds["crs"].attrs)
         assert crs.to_epsg() == products["grid"]["epsg"]
         assert ds["x"].attrs["standard_name"] == "projection_x_coordinate"
-        # Freeman-Durden (issue 18): the powers add up to the span (in sigma0) and the
+        # Freeman-Durden: the powers add up to the span (in sigma0) and the
         # flag layer counts the pixels whose C13 was scaled to its bound
         span = sum(10 ** (ds[f"sigma0_{p}"].values.astype(np.float64) / 10) * w
                    for p, w in (("HH", 1), ("HV", 2), ("VV", 1)))
@@ -163,7 +163,7 @@ def test_blockwise_products_equal_the_whole_image(demo_dump, products, tmp_path)
 def test_quicklooks_of_a_large_grid_are_sampled_with_bounded_memory(demo_dump, products,
                                                                     tmp_path, monkeypatch):
     """Past QUICKLOOK_MAX_SIDE multilooked pixels a side, the quicklooks take every d-th
-    pixel (their memory does not grow with the grid: issue 26, a 1e9 m grid grew to
+    pixel (their memory does not grow with the grid: a 1e9 m grid once grew to
     11 GB); the science layers are the same."""
     import sarproc.pol_products as pp
 

@@ -227,7 +227,7 @@ def _hermitian_psd(draw_vals, rank):
 @given(st.lists(st.floats(-10, 10), min_size=18, max_size=18), st.integers(1, 3),
        st.floats(1e-6, 1e6))
 def test_freeman_durden_powers_are_non_negative_and_sum_to_the_span(vals, rank, scale):
-    """Issue 18: on any Hermitian PSD C3 (any rank, any scale) the three powers are
+    """On any Hermitian PSD C3 (any rank, any scale) the three powers are
     non-negative and add up to the span to rounding, and equal PolSARpro's algorithm
     written out directly (tests/naive.py)."""
     from naive import freeman_durden_direct
