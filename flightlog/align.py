@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from flightlog.geolocate import (
     sun_ecef,
 )
 from flightlog.ingest import StreamReader, open_stream, stream_position
+from flightlog.nmea import read_nmea
+from flightlog.novatel import read_inspvaxa
 from flightlog.packets import (
     APID_GHGSIF_FRAME,
     APID_GHGSIF_TIMESYNC,
@@ -152,8 +155,20 @@ class Alignment:
             or any(self.stream_anomalies.values()) or bool(self.silent))
 
 
+#: Real-time navigation logs tried, in this order, where the SBET is missing or unusable:
+#: a file pattern in the SBET's folder and the reader that makes it a trajectory (raising
+#: ``ValueError`` when the file is unusable). A new format is one reader and one entry.
+NAV_LOGS: list[tuple[str, Callable[[Path], Trajectory]]] = [
+    ("*.asc", read_inspvaxa),
+    ("*.nmea", read_nmea),
+]
+
+
 def load_trajectory(desc: FlightDescriptor, max_gap_s: float = 0.05) -> tuple[Trajectory, Path]:
-    """The flight's trajectory and its file: the SBET, else a NovAtel log, else NMEA."""
+    """The flight's trajectory and its file: the SBET, else the first usable log.
+
+    The logs are tried in the order of :data:`NAV_LOGS`.
+    """
     sbet = desc.resolve(desc.nav.sbet, "nav.sbet")
     why = "no SBET"
     if sbet.is_file():
@@ -163,11 +178,8 @@ def load_trajectory(desc: FlightDescriptor, max_gap_s: float = 0.05) -> tuple[Tr
             why = f"SBET unusable ({exc})"
             log.warning("%s: %s; trying the real-time navigation logs", sbet, why)
     nav_dir = sbet.parent
-    from flightlog.nmea import read_nmea
-    from flightlog.novatel import read_inspvaxa
-
     rejected: list[str] = []
-    for pattern, reader in (("*.asc", read_inspvaxa), ("*.nmea", read_nmea)):
+    for pattern, reader in NAV_LOGS:
         for p in sorted(nav_dir.glob(pattern)):
             try:
                 return reader(p), p
@@ -175,8 +187,9 @@ def load_trajectory(desc: FlightDescriptor, max_gap_s: float = 0.05) -> tuple[Tr
                 rejected.append(f"{p.name}: {exc}")
                 log.warning("%s: unusable (%s); trying the next navigation log", p, exc)
     logs = ("; rejected: " + "; ".join(rejected)) if rejected else ""
-    raise AlignmentError(f"{sbet}: {why} and no usable NovAtel or NMEA log in {nav_dir}"
-                         f"{logs}")
+    tried = ", ".join(pattern for pattern, _ in NAV_LOGS)
+    raise AlignmentError(f"{sbet}: {why} and no usable navigation log ({tried}) in "
+                         f"{nav_dir}{logs}")
 
 
 def _read(desc: FlightDescriptor, name: str, chunk_bytes: int) -> tuple[

@@ -99,10 +99,8 @@ def sfld_bias(rho_in: np.ndarray, rho_out: np.ndarray, f_in: np.ndarray, f_out: 
 
     Parameters
     ----------
-    rho_in, rho_out : ndarray
-        Surface reflectance in and out of the band.
-    f_in, f_out : ndarray
-        Fluorescence in and out of the band.
+    rho_in, rho_out, f_in, f_out : ndarray
+        Surface reflectance and fluorescence in and out of the band.
     i_in, i_out, u_in, u_out : ndarray
         White-reflector radiances and upward transmittances, as in :func:`sfld`.
 

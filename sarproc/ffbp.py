@@ -454,9 +454,8 @@ def ffbp_block(up: np.ndarray, tau0: np.ndarray, fs_up: float, apc: np.ndarray,
     Parameters
     ----------
     up, tau0, fs_up, apc, vel, track, fc
-        The block's pulses (:meth:`sarproc.focusers.PulseBlock.kernel_args`): upsampled
-        range lines, delay of their sample 0 (s), their sampling rate (Hz), phase centres
-        and velocities (ECEF), reference-track directions and the carrier (Hz).
+        The block's pulses, as the first seven arguments of
+        :func:`sarproc.backprojection.backproject_tiles_kernel` (``up`` is its ``rc``).
     bandwidth_hz : float
         Chirp bandwidth (the polar grids' range sampling).
     pixels : numpy.ndarray

@@ -80,10 +80,14 @@ def _profile_scales(strength: float, gamma_l: float, sigma_d: float
     return sd, strength / (sigma_d * np.sqrt(2.0 * np.pi)), gamma_l / sd
 
 
+#: The line-by-line kernels split their grid into this many parallel chunks.
+N_CHUNKS = 64
+
+
 @nb.njit(cache=True, nogil=True, inline="always")
-def _chunk(c: int, n: int, n_chunks: int) -> tuple[int, int]:
-    """Bounds ``[i0, i1)`` of parallel chunk ``c`` of ``n`` points in ``n_chunks``."""
-    return c * n // n_chunks, (c + 1) * n // n_chunks
+def _chunk(c: int, n: int) -> tuple[int, int]:
+    """Bounds ``[i0, i1)`` of parallel chunk ``c`` of ``n`` points in :data:`N_CHUNKS`."""
+    return c * n // N_CHUNKS, (c + 1) * n // N_CHUNKS
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -121,9 +125,8 @@ def lbl_kernel(nu_grid: np.ndarray, nu0: np.ndarray, strength: np.ndarray,
         Added into.
     """
     n = nu_grid.size
-    n_chunks = 64
-    for c in nb.prange(n_chunks):
-        i0, i1 = _chunk(c, n, n_chunks)
+    for c in nb.prange(N_CHUNKS):
+        i0, i1 = _chunk(c, n)
         if i1 <= i0:
             continue
         lo = nu_grid[i0] - wing
@@ -149,9 +152,8 @@ def _coarse_wings(c0: float, h: float, nu0: np.ndarray, strength: np.ndarray,
                   coarse: np.ndarray) -> None:
     """Add every line within ``wing`` of each node of the uniform grid ``c0 + k h``."""
     n = coarse.size
-    n_chunks = 64
-    for c in nb.prange(n_chunks):
-        k0, k1 = _chunk(c, n, n_chunks)
+    for c in nb.prange(N_CHUNKS):
+        k0, k1 = _chunk(c, n)
         if k1 <= k0:
             continue
         j0 = np.searchsorted(nu0, c0 + k0 * h - wing)
@@ -173,9 +175,8 @@ def _fine_from_coarse(nu_grid: np.ndarray, c0: float, h: float, coarse: np.ndarr
     Within ``near`` of each line its interpolated share is replaced by its exact profile.
     """
     n = nu_grid.size
-    n_chunks = 64
-    for c in nb.prange(n_chunks):
-        i0, i1 = _chunk(c, n, n_chunks)
+    for c in nb.prange(N_CHUNKS):
+        i0, i1 = _chunk(c, n)
         if i1 <= i0:
             continue
         for i in range(i0, i1):

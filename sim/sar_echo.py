@@ -236,6 +236,32 @@ def interpolator_table(n_frac: int = 1024) -> np.ndarray:
     return np.sinc(dk) * w
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _deposit(amp: float, ph: float, s: np.ndarray, pos: float, table: np.ndarray,
+             out: np.ndarray) -> None:
+    """Add ``amp exp(i ph) s[rx]`` as a band-limited impulse at ``out[rx, pos]``.
+
+    The taps are :func:`interpolator_table`'s, interpolated linearly in the fraction.
+    """
+    half = N_TAPS // 2
+    n_out = out.shape[1]
+    n_frac = table.shape[0] - 1
+    v = amp * (np.cos(ph) + 1j * np.sin(ph))
+    v0 = v * s[0]
+    v1 = v * s[1]
+    k0 = int(np.floor(pos))
+    ff = (pos - k0) * n_frac
+    f0 = int(ff)
+    wf = ff - f0
+    for j in range(N_TAPS):
+        k = k0 - half + 1 + j
+        if k < 0 or k >= n_out:
+            continue
+        w = (1.0 - wf) * table[f0, j] + wf * table[min(f0 + 1, n_frac), j]
+        out[0, k] += w * v0
+        out[1, k] += w * v1
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def impulse_kernel(apc: np.ndarray, vel: np.ndarray, acc: np.ndarray, bore: np.ndarray,
                    azax: np.ndarray, elax: np.ndarray, tx_pol: np.ndarray, tau0: np.ndarray,
@@ -257,33 +283,15 @@ def impulse_kernel(apc: np.ndarray, vel: np.ndarray, acc: np.ndarray, bore: np.n
     out : ndarray of complex, shape (pulses, 2, samples)
         Added into.
     """
-    half = N_TAPS // 2
-    n_out = out.shape[2]
-    n_frac = table.shape[0] - 1
     for p in nb.prange(apc.shape[0]):
-        q = tx_pol[p]
         for n in range(targets.shape[0]):
-            x = targets[n]
-            g = _gain_towards(x, apc[p], bore[p], azax[p], elax[p], beam_az, beam_el)
-            if g == 0.0:
-                continue
-            tc, r_tx, r_rx = _echo_delay(x, apc[p], vel[p], acc[p])
-            ph = -2.0 * np.pi * fc * tc
-            v = scale * g / (r_tx * r_rx) * (np.cos(ph) + 1j * np.sin(ph))
-            v0 = v * smat[n, 0, q]
-            v1 = v * smat[n, 1, q]
-            pos = (tc - tau0[p]) * fs + offset
-            k0 = int(np.floor(pos))
-            ff = (pos - k0) * n_frac
-            f0 = int(ff)
-            wf = ff - f0
-            for j in range(N_TAPS):
-                k = k0 - half + 1 + j
-                if k < 0 or k >= n_out:
-                    continue
-                w = (1.0 - wf) * table[f0, j] + wf * table[min(f0 + 1, n_frac), j]
-                out[p, 0, k] += w * v0
-                out[p, 1, k] += w * v1
+            g = _gain_towards(targets[n], apc[p], bore[p], azax[p], elax[p], beam_az,
+                              beam_el)
+            if g != 0.0:
+                tc, r_tx, r_rx = _echo_delay(targets[n], apc[p], vel[p], acc[p])
+                _deposit(scale * g / (r_tx * r_rx), -2.0 * np.pi * fc * tc,
+                         smat[n, :, tx_pol[p]], (tc - tau0[p]) * fs + offset, table,
+                         out[p])
 
 
 def chirp_samples(band: RadarBand) -> tuple[np.ndarray, int]:
