@@ -46,9 +46,11 @@ from sarproc.backprojection import reference_track
 from sarproc.config import PolarimetryConfig, SarConfig
 from sarproc.focus import channel_geometry, compress_channel, grid_tiles, unfocusable
 from sarproc.focusers import get_focuser
-from sarproc.grid import default_grid, track_heading_deg
+from sarproc.grid import MapGrid, default_grid, track_heading_deg
 from sarproc.l0 import build_l0, channels, read_channel
-from sarproc.products.gslc import GRIDS, GslcWriter
+from sarproc.products import nisar
+from sarproc.products.gslc import GRIDS, FrequencyInfo, GslcWriter, frequency_name
+from sarproc.terrain import layover_shadow, pixel_geometry, radar_grid_cube
 
 log = logging.getLogger("postflight.process")
 
@@ -466,25 +468,28 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
         gaps = grid.dem_gaps(dem) if dem is not None else None
         if gaps:
             raise ConfigError(f"sar.dem {cfg.dem}: {gaps}")
+        ch0 = read_channel(l0, *chans[0])
+        ok0 = ch0.valid & ch0.present
+        apc0, vel0, t_0 = ch0.position[ok0], ch0.velocity[ok0], ch0.gps_time[ok0]
+        track0 = reference_track(apc0)
+        mid = apc0.shape[0] // 2
+        heading = track_heading_deg(apc0[mid], track0[mid], grid.epsg)
+        summary["track_heading_deg"] = heading
         times = np.concatenate([read_channel(l0, b, p).gps_time for b, p in chans])
-        ident = {"flightId": desc.flight_id, "lookDirection": sar.look_side,
-                 "listOfFrequencies": sorted({chr(ord("A") + band_index[b]) for b, _ in chans}),
-                 "bandIds": sorted({b for b, _ in chans}),
-                 "zeroDopplerStartTime": float(times.min()),
-                 "zeroDopplerEndTime": float(times.max()), "timeSystem": "GPS seconds",
-                 "platform": desc.platform or ""}
         path = out / f"{desc.flight_id}_GSLC.h5"
         algorithms: dict[str, Any] = {}
         tiles = grid_tiles(grid, cfg.tile_px)
         azimuth = (get_focuser(cfg.algorithm).description
                    + ", moving antenna during two-way travel")
-        with writing(path), GslcWriter(path, grid, ident) as gw, progress(
+        terrain = _terrain_mask(grid, cfg.reference_height_m, apc0[mid], track0[mid], dem)
+        with writing(path), GslcWriter(path, grid, _identification(
+                desc, float(times.min()), float(times.max()), heading),
+                terrain, cfg.reference_height_m) as gw, progress(
                 len(tiles) * len(chans), "focusing", "tile") as bar:
             for band_id in sorted({b for b, _ in chans}):
                 pols = [p for b, p in chans if b == band_id]
-                bd = next(b for b in sar.bands if b.id == band_id)
                 index = band_index[band_id]
-                gw.frequency(index, bd.center_frequency_hz, bd.bandwidth_hz, pols)
+                gw.frequency(index, _frequency_info(l0, desc, band_id, pols, cfg))
                 for pol in pols:
                     scratch = state.scratch()
                     try:
@@ -495,7 +500,7 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                         for (rows, cols), tile in executor.focus(
                                 scratch / "rc.h5", geo, grid, tiles, cfg, dem, bar.update):
                             gw.write_tile(index, pol, rows, cols, tile)
-                            focused += bool(np.any(tile))
+                            focused += bool(np.any(np.isfinite(tile)))
                     finally:
                         shutil.rmtree(scratch, ignore_errors=True)
                     log.info("band %d %s: %d of %d pulses focused on %d tiles", band_id, pol,
@@ -508,17 +513,86 @@ def _focus_gslc(dump: str | os.PathLike[str], out: Path, config: RunConfig,
                     summary["channels"][f"band{band_id}/{pol}"] = {
                         "pulses": geo.l0.n_pulses, "valid_pulses": int(geo.use.size),
                         "missing_pulses": int((~geo.l0.present).sum()), "replica": kind}
+                nisar.write_calibration_information(
+                    gw.metadata(), frequency_name(index), pols, None, applied=False)
+            epoch = _utc_midnight_gps(float(times.min()))
+            traj = al.trajectory
+            nisar.write_trajectory(gw.metadata(), traj.gps_time, traj.position,
+                                   traj.velocity, traj.quaternion, float(times.min()),
+                                   float(times.max()), epoch, str(traj.source))
+            nisar.write_radar_grid(gw.metadata(), radar_grid_cube(
+                grid.x, grid.y, grid.epsg, t_0, apc0, vel0, epoch, cfg.reference_height_m),
+                grid.epsg, epoch)
             params = {"sar": cfg.model_dump(mode="json"), "grid": grid.attrs()}
             gw.processing(algorithms, params, inputs,
-                          provenance(inputs, config.model_dump(mode="json")))
-        ch = read_channel(l0, *chans[0])
-        apc = ch.position[ch.valid & ch.present]
-        mid = apc.shape[0] // 2
-        summary["track_heading_deg"] = track_heading_deg(apc[mid], reference_track(apc)[mid],
-                                                         grid.epsg)
+                          provenance(inputs, config.model_dump(mode="json")),
+                          config.model_dump(mode="json"), (str(traj.source),),
+                          str(cfg.dem) if cfg.dem else "")
     summary["gslc"] = str(path)
     summary["grid"] = grid.attrs()
     return summary
+
+
+def _utc_midnight_gps(gps: float) -> float:
+    """GPS seconds of the UTC midnight that starts the day of ``gps``.
+
+    It is the products' time reference.
+    """
+    from flightlog.timesys import gps_to_utc, utc_to_gps
+
+    return float(utc_to_gps(gps_to_utc(gps).strftime("%Y-%m-%dT00:00:00")))
+
+
+def _identification(desc: FlightDescriptor, t0: float, t1: float,
+                    heading_deg: float) -> dict[str, Any]:
+    """The GSLC's ``identification/`` fields that come from the flight (docs/products.md)."""
+    from flightlog.provenance import software_version
+
+    sar = desc.require_sar()
+    version = software_version()
+    return {"absoluteOrbitNumber": 0, "trackNumber": 0, "frameNumber": 0,
+            "missionId": "Pi-SAR-L3", "processingCenter": "postflight (pisar-l3 toolkit)",
+            "productVersion": version,
+            "productSpecificationVersion": nisar.PRODUCT_SPEC_VERSION,
+            "lookDirection": sar.look_side.capitalize(),
+            "orbitPassDirection": ("Ascending" if np.cos(np.deg2rad(heading_deg)) >= 0
+                                   else "Descending"),
+            "zeroDopplerStartTime": nisar.iso_utc(t0), "zeroDopplerEndTime": nisar.iso_utc(t1),
+            "plannedDatatakeId": [desc.flight_id], "plannedObservationId": [desc.flight_id],
+            "isUrgentObservation": "False", "diagnosticModeFlag": 0, "productLevel": "L2",
+            "isGeocoded": "True", "radarBand": "L", "platformName": desc.platform or "",
+            "instrumentName": "Pi-SAR-L3", "processingType": "Custom", "isDithered": "False",
+            "isMixedMode": "False", "compositeReleaseId": version}
+
+
+def _frequency_info(l0: h5py.File, desc: FlightDescriptor, band_id: int, pols: list[str],
+                    cfg: SarConfig) -> FrequencyInfo:
+    """What the GSLC records of a band: bandwidths, sample and pulse spacing."""
+    sar = desc.require_sar()
+    bd = next(b for b in sar.bands if b.id == band_id)
+    ch = read_channel(l0, band_id, pols[0])
+    ok = ch.valid & ch.present
+    speed = float(np.median(np.linalg.norm(ch.velocity[ok], axis=1)))
+    wavelength = C_LIGHT_M_S / bd.center_frequency_hz
+    half = np.deg2rad(cfg.integration_angle_deg) / 2
+    return FrequencyInfo(bd.center_frequency_hz, bd.bandwidth_hz,
+                         4 * speed * np.sin(half) / wavelength,
+                         C_LIGHT_M_S / (2 * sar.adc_sampling_rate_hz),
+                         float(np.median(np.diff(ch.gps_time[ok]))), tuple(pols))
+
+
+def _terrain_mask(grid: MapGrid, height_m: float, apc: np.ndarray, track: np.ndarray,
+                  dem: Dem | None) -> Callable[[slice], np.ndarray] | None:
+    """Layover/shadow codes of a block of grid rows (none without a DEM: flat ground)."""
+    if dem is None:
+        return None
+
+    def codes(rows: slice) -> np.ndarray:
+        g0, g1 = max(0, rows.start - 1), min(grid.ny, rows.stop + 1)  # a row more: slopes
+        g = pixel_geometry(grid.x, grid.y[g0:g1], grid.epsg, height_m, apc, track, dem)
+        return layover_shadow(g)[rows.start - g0: rows.start - g0 + rows.stop - rows.start]
+
+    return codes
 
 
 def calibrate_dump(dump: str | os.PathLike[str], out: str | os.PathLike[str],

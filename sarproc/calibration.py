@@ -141,7 +141,13 @@ def calibrate(gslc: str | os.PathLike[str], reflectors: list[Reflector], radar_k
         spacing = float(g["xCoordinateSpacing"][()])
     measured: list[dict[str, Any]] = []
     peaks: list[dict[str, complex]] = []
+    # no-data pixels (NaN: no pulse reached them) are left out of the distributed scene
+    # and read as zero by the reflectors' interpolation
     mask = np.ones(img[pols[0]].shape, bool)
+    for p in pols:
+        bad = ~np.isfinite(img[p])
+        mask &= ~bad
+        img[p][bad] = 0
     for r in reflectors:
         i, j = _pixel(x, y, epsg, r.position)
         h = chip // 2

@@ -115,7 +115,9 @@ class PolarimetryConfig(_Strict):
     filter_size: int = Field(5, ge=3, le=31)
     percentiles: tuple[float, float] = (2.0, 98.0)
     noise_subtraction: bool = Field(True, description="subtract the thermal noise estimated "
-                                    "from the HV - VH difference")
+                                    "from the HV - VH difference from sigma0, the GCOV terms "
+                                    "and Freeman-Durden (H/A/alpha are of the observed "
+                                    "matrix)")
     noise_window: int = Field(15, ge=1, le=255, description="multilooked pixels averaged "
                               "(a square) for the noise estimate")
     block_rows: int = Field(128, ge=1, le=1 << 20, description="multilooked rows processed "

@@ -171,7 +171,12 @@ def range_bounds(pixels: np.ndarray, apc: np.ndarray) -> tuple[float, float]:
 
 def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.ndarray,
                cfg: SarConfig) -> np.ndarray:
-    """Backproject one tile of ECEF pixels (rows, cols, 3), normalised (module doc)."""
+    """Backproject one tile of ECEF pixels (rows, cols, 3), normalised (module doc).
+
+    Pixels that no echo sample reached (outside every pulse's integration angle, beam or
+    recorded range window) are NaN: their sum is exactly zero, which any echo sample,
+    noise included, makes non-zero.
+    """
     sin_half = float(np.sin(np.deg2rad(cfg.integration_angle_deg) / 2))
     ny, nx = pixels.shape[:2]
     corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1]]
@@ -179,7 +184,7 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     vel = geo.l0.velocity[geo.use]
     a, b = pulse_span(apc, geo.track, corners, sin_half)
     if b - a < 2:
-        return np.zeros((ny, nx), np.complex128)
+        return np.full((ny, nx), np.nan + 1j * np.nan)
     rows = geo.use[a:b]
     r_lo, r_hi = range_bounds(pixels, apc[a:b])
     tau0 = geo.tau0_s[a:b]
@@ -187,7 +192,7 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     k0 = max(int(np.floor((2 * r_lo / C_LIGHT_M_S - tau0.max()) * geo.fs_hz)) - _MARGIN, 0)
     k1 = min(int(np.ceil((2 * r_hi / C_LIGHT_M_S - tau0.min()) * geo.fs_hz)) + _MARGIN, n)
     if k1 - k0 < 4:
-        return np.zeros((ny, nx), np.complex128)
+        return np.full((ny, nx), np.nan + 1j * np.nan)
     px = np.ascontiguousarray(pixels.reshape(-1, 3), np.float64)
     spacing = float(np.linalg.norm(pixels[min(1, ny - 1), min(1, nx - 1)] - pixels[0, 0])
                     / np.sqrt(2)) or 1.0
@@ -225,7 +230,9 @@ def focus_tile(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, pixels: np.n
     u = (np.arange(4096) + 0.5) / 4096 - 0.5
     mean_w = float(np.mean(window_weights(cfg.azimuth_window, u))
                    * np.mean(window_weights(cfg.range_window, u)))
-    return (out / (n_full * mean_w)).reshape(ny, nx)
+    out = out / (n_full * mean_w)
+    out[out == 0] = np.nan + 1j * np.nan
+    return out.reshape(ny, nx)
 
 
 def grid_tiles(grid: MapGrid, tile_px: int) -> list[tuple[slice, slice]]:
@@ -286,7 +293,7 @@ def focus_channel(rc: h5py.Dataset | np.ndarray, geo: ChannelGeometry, grid: Map
     done = 0
     for rs, cs in grid_tiles(grid, cfg.tile_px):
         tile = focus_grid_tile(rc, geo, grid, rs, cs, cfg, dem)
-        if np.any(tile):
+        if np.any(np.isfinite(tile)):
             done += 1
         write(rs, cs, tile)
         if progress is not None:

@@ -34,7 +34,6 @@ from typing import Any
 import h5py
 import numpy as np
 
-from flightlog.geodesy import geodetic_to_ecef, pyproj_transformer
 from flightlog.geolocate import Dem
 from sarproc.config import PolarimetryConfig
 from sarproc.polarimetry import (
@@ -46,54 +45,24 @@ from sarproc.polarimetry import (
     h_a_alpha,
     refined_lee,
     subtract_noise,
+    with_noise,
 )
 from sarproc.products.base import PolBlock, PolGrid
 from sarproc.products.gcov import TERMS
 from sarproc.products.gslc import GRIDS, frequency_name
+from sarproc.products.nisar import MASK_FILL
 from sarproc.radiometry import effective_area
+from sarproc.terrain import pixel_geometry
 
 #: Longest side, in multilooked pixels, of the quicklooks and of the NESZ median's sample:
 #: a larger grid is sampled every d-th pixel, so their memory does not grow with the grid
 #: (a 2048 x 2048 quicklook: about 100 MB of accumulators).
 QUICKLOOK_MAX_SIDE = 2048
 
-def _geometry(x: np.ndarray, y: np.ndarray, epsg: int, height_m: float,
-              apc: np.ndarray, track: np.ndarray,
-              dem: Dem | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zero-Doppler slant range and the sines of the incidence of grid pixels.
-
-    Returns the range from a straight track, the sine of the incidence on the ellipsoid
-    and the sine of the local incidence on the surface (the DEM's, or the reference
-    height's): the angle between the line of sight and the surface normal, the normal
-    from the cross product of the surface's tangents along the grid's axes.
-    """
-    xx, yy = np.meshgrid(x, y)
-    lon, lat = pyproj_transformer(epsg, 4326).transform(xx, yy)
-    h = np.full(lat.shape, height_m)
-    if dem is not None:
-        hd = dem.height_at(lat, lon)
-        h = np.where(np.isfinite(hd), hd, height_m)
-    la, lo = np.deg2rad(lat), np.deg2rad(lon)
-    p = geodetic_to_ecef(la, lo, h)
-    d = p - apc
-    along = d @ track
-    perp = d - along[..., None] * track
-    r = np.linalg.norm(perp, axis=-1)
-    los = perp / r[..., None]
-    up = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
-    cos_inc = np.abs(np.sum(los * up, axis=-1))
-    normal = up
-    if p.shape[0] >= 2 and p.shape[1] >= 2:
-        n = np.cross(np.gradient(p, axis=1), np.gradient(p, axis=0))
-        n /= np.linalg.norm(n, axis=-1, keepdims=True)
-        normal = n * np.sign(np.sum(n * up, axis=-1))[..., None]
-    cos_loc = np.abs(np.sum(los * normal, axis=-1))
-    return (r, np.sqrt(np.clip(1 - cos_inc**2, 1e-6, 1.0)),
-            np.sqrt(np.clip(1 - cos_loc**2, 1e-6, 1.0)))
-
-
 def _db(v: np.ndarray) -> np.ndarray:
-    return 10 * np.log10(np.maximum(v, 1e-12))
+    """10 log10 of a power; NaN where it is not positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(v > 0, 10 * np.log10(np.where(v > 0, v, 1.0)), np.nan)
 
 
 @dataclass(frozen=True)
@@ -162,7 +131,8 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, band: PolBand,
     out_stem = Path(out_stem)
     grid = pol_grid(gslc, frequency, cfg)
     parameters = {"polarimetry": {k: getattr(cfg, k) for k in _GCOV_POLARIMETRY_KEYS},
-                  "sar": sar_parameters, "calibration": calibration or {}}
+                  "sar": sar_parameters, "calibration": calibration or {},
+                  "gslc": str(gslc)}
     qy, qx = grid.quick_shape
     nesz_all = np.full((qy, qx), np.nan, np.float32)
     summary: dict[str, Any] = {"corrected": 0, "decomposed": 0}
@@ -268,6 +238,15 @@ def polarimetric_blocks(gslc: str | Path, grid: PolGrid, band: PolBand,
             e0, e1 = max(0, m0 - h_filter - h_noise), min(ny, m1 + h_filter + h_noise)
             rows, cols = slice(e0 * ly, e1 * ly), slice(0, nx * lx)
             hh, hv, vh, vv = (g[p][rows, cols] for p in ("HH", "HV", "VH", "VV"))
+            # no data (NaN in the GSLC: no pulse reached the pixel) is computed as zero,
+            # then every multilooked pixel with a look of no data is no data (NaN)
+            ok_px = np.isfinite(hh) & np.isfinite(hv) & np.isfinite(vh) & np.isfinite(vv)
+            hh, hv, vh, vv = (np.where(ok_px, c, 0) for c in (hh, hv, vh, vv))
+            n_r = ok_px.shape[0] // ly
+            valid = ok_px[: n_r * ly].reshape(n_r, ly, nx, lx).all(axis=(1, 3))
+            terrain = (np.bitwise_or.reduce(np.bitwise_or.reduce(
+                g["mask"][rows, cols][: n_r * ly].reshape(n_r, ly, nx, lx), axis=3), axis=1)
+                if "mask" in g else np.zeros(valid.shape, np.uint8))
             if pc is not None:  # O = [[HH, VH], [HV, VV]] (receive, transmit)
                 o = np.stack([np.stack([hh, vh], -1), np.stack([hv, vv], -1)], -2)
                 s = pc.correct(o)
@@ -277,6 +256,7 @@ def polarimetric_blocks(gslc: str | Path, grid: PolGrid, band: PolBand,
             del hh, hv, vh, vv
             f0, f1 = max(0, m0 - h_filter) - e0, min(ny, m1 + h_filter) - e0
             c3, noise = c3[f0:f1], noise[f0:f1]
+            valid, terrain = valid[f0:f1], terrain[f0:f1]
             if cfg.noise_subtraction:
                 c3 = subtract_noise(c3, noise)
             if cfg.speckle_filter == "boxcar":
@@ -285,10 +265,13 @@ def polarimetric_blocks(gslc: str | Path, grid: PolGrid, band: PolBand,
                 c3 = refined_lee(c3, looks=float(ly * lx))
             k0 = m0 - e0 - f0
             c3, noise = c3[k0:k0 + m1 - m0], noise[k0:k0 + m1 - m0]
+            valid, terrain = valid[k0:k0 + m1 - m0], terrain[k0:k0 + m1 - m0]
             g0, g1 = max(0, m0 - 1), min(ny, m1 + 1)  # a row more: the same slopes
-            r, _, sin_loc = (v[m0 - g0:m0 - g0 + m1 - m0] for v in _geometry(
-                xm, ym[g0:g1], grid.epsg, float(sar_parameters.get("reference_height_m", 0.0)),
-                band.apc_m, band.track, dem))
+            geom = pixel_geometry(xm, ym[g0:g1], grid.epsg,
+                                  float(sar_parameters.get("reference_height_m", 0.0)),
+                                  band.apc_m, band.track, dem)
+            r, sin_loc = (v[m0 - g0:m0 - g0 + m1 - m0]
+                          for v in (geom.slant_range_m, geom.sin_local_incidence))
             cos_loc = np.sqrt(1 - sin_loc**2)
             area = effective_area(sar_parameters["range_window"],
                                   sar_parameters["azimuth_window"], band.bandwidth_hz,
@@ -307,7 +290,10 @@ def polarimetric_blocks(gslc: str | Path, grid: PolGrid, band: PolBand,
                 elif name in ("HHHV", "HVVV"):
                     v = v / np.sqrt(2)
                 terms[name] = v
-            decomp = h_a_alpha(coherency(c3s))
+            # Cloude-Pottier of the observed matrix (polarimetry.with_noise): a pixel at
+            # the noise floor is unpolarised noise, entropy near 1
+            decomp = h_a_alpha(coherency(with_noise(c3s, nesz)
+                                         if cfg.noise_subtraction else c3s))
             fd = freeman_durden(c3s)
             diag = [c3s[..., k, k].real / (2 if k == 1 else 1) for k in range(3)]
             ok = np.isfinite(fd["volume"])
@@ -323,8 +309,17 @@ def polarimetric_blocks(gslc: str | Path, grid: PolGrid, band: PolBand,
                       "freeman_volume": fd["volume"],
                       "freeman_corrected": np.where(ok, fd["corrected"].astype(np.int8),
                                                     np.int8(-1))}
+            # no data: NaN in every layer (the flag: -1), the quicklooks and the NESZ
+            bad = ~valid
+            for v in (*terms.values(), *layers.values()):
+                v[bad] = -1 if v.dtype == np.int8 else np.nan
+            nesz[bad] = np.nan
+            ok &= valid
+            gamma_to_sigma = np.where(valid, cos_loc, np.nan).astype(np.float32)
+            mask = np.where(valid, terrain, MASK_FILL).astype(np.uint8)
+            quick = np.where(valid[on - m0, ::d][..., None, None], c3[on - m0, ::d], np.nan)
             # composites from the multilooked, filtered matrices
-            yield (PolBlock(slice(m0, m1), terms, layers, on, c3[on - m0, ::d],
-                            {"corrected": int(fd["corrected"].sum()),
-                             "decomposed": int(ok.sum())}),
+            yield (PolBlock(slice(m0, m1), terms, layers, on, quick,
+                            {"corrected": int((fd["corrected"] & ok).sum()),
+                             "decomposed": int(ok.sum())}, mask, gamma_to_sigma),
                    nesz[on - m0, ::d])

@@ -112,6 +112,23 @@ def subtract_noise(c3: np.ndarray, noise: np.ndarray, floor: float = 1e-3) -> np
     return out
 
 
+def with_noise(c3: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """C3 with ``noise`` (per pixel) added back to its diagonal: the observed matrix.
+
+    The inverse of :func:`subtract_noise` wherever its floor was not reached; where it
+    was (the pixel is at the noise floor) the diagonal becomes about ``noise`` in every
+    channel. The Cloude-Pottier decomposition is made of this matrix: noise is
+    unpolarised and depolarises what it is added to, so a pixel of noise has entropy
+    near 1, while the noise-subtracted matrix of such a pixel, whose diagonal is the
+    floor and whose off-diagonal terms are the noise's estimation error, is not a
+    covariance matrix of anything (entropy near 0 from its spurious coherence).
+    """
+    out = np.array(c3, copy=True)
+    for k in range(3):
+        out[..., k, k] = out[..., k, k] + noise
+    return out
+
+
 #: C3 -> T3: T3 = A C3 A^H.
 PAULI_FROM_LEX = np.array([[1, 0, 1], [1, 0, -1], [0, _SQ2, 0]], np.complex128) / _SQ2
 

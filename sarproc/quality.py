@@ -154,7 +154,7 @@ def complex_at(image: np.ndarray, row: float, col: float, chip: int = 32,
     Reads, for instance, every polarisation of a corner reflector at the peak position
     measured in its brightest channel (:func:`point_target`).
     """
-    img = np.asarray(image)
+    img = np.nan_to_num(np.asarray(image), nan=0.0)   # no-data pixels carry no signal
     r0, c0 = int(round(row)), int(round(col))
     h = chip // 2
     up, fr, fc_ = _upsampled_chip(img, r0, c0, chip, upsample)
@@ -194,10 +194,12 @@ def point_target(image: np.ndarray, spacing_m: float | tuple[float, float],
         dy = dx = float(spacing_m)
     else:
         dy, dx = float(spacing_m[0]), float(spacing_m[1])
-    r0, c0 = peak if peak is not None else np.unravel_index(int(np.argmax(np.abs(img))),
-                                                            img.shape)
+    # the brightest pixel with a value (NaN: no pulse reached the pixel)
+    r0, c0 = peak if peak is not None else np.unravel_index(
+        int(np.argmax(np.nan_to_num(np.abs(img), nan=0.0))), img.shape)
     h = chip // 2
-    up, fr, fc_ = _upsampled_chip(img, int(r0), int(c0), chip, upsample)
+    up, fr, fc_ = _upsampled_chip(np.nan_to_num(img, nan=0.0), int(r0), int(c0), chip,
+                                  upsample)
     mag = np.abs(up)
     i, j = np.unravel_index(int(np.argmax(mag)), mag.shape)
     # parabolic refinement of the peak in each direction

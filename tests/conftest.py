@@ -31,10 +31,19 @@ def forest_dump(tmp_path_factory):
     return simulate("forest", tmp_path_factory.mktemp("dumps") / "forest", seed=5)
 
 
+@pytest.fixture(scope="session")
+def demo_products(demo_dump, tmp_path_factory):
+    """The demo dump focused at 2 m with 2 x 2 looks: GSLC, GCOV, netCDF, PNGs."""
+    from postflight.process import load_config, process_sar
+
+    cfg = load_config(None, ["sar.grid.spacing_m=2", "pol.looks=[2, 2]"])
+    return process_sar(demo_dump, tmp_path_factory.mktemp("pol"), cfg)
+
+
 #: Fixtures that simulate a whole flight: a test that uses one (directly or through
 #: another fixture) is an end-to-end flight test, marked ``flight``.
-FLIGHT_FIXTURES = {"demo_dump", "forest_dump", "clocky_dump", "faulted", "faulty_dump",
-                   "cal_dump"}
+FLIGHT_FIXTURES = {"demo_dump", "demo_products", "forest_dump", "clocky_dump", "faulted",
+                   "faulty_dump", "cal_dump"}
 
 
 def pytest_collection_modifyitems(config, items):

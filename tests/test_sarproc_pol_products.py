@@ -12,10 +12,8 @@ from postflight.process import load_config, process_sar
 
 
 @pytest.fixture(scope="module")
-def products(demo_dump, tmp_path_factory):
-    out = tmp_path_factory.mktemp("pol")
-    cfg = load_config(None, ["sar.grid.spacing_m=2", "pol.looks=[2, 2]"])
-    return process_sar(demo_dump, out, cfg)
+def products(demo_products):
+    return demo_products
 
 
 def test_netcdf_opens_in_xarray_with_its_crs(products):
@@ -106,30 +104,41 @@ def test_quicklooks_are_valid_pngs_of_the_expected_size(products):
             assert px.std() > 10  # not blank
 
 
-def test_local_incidence_from_a_dem_slope():
-    """A DEM rising 5 degrees away from a right-looking radar flying north: the local
-    incidence is the ellipsoid's minus the slope (the facet faces the radar)."""
+def _slope_geometry(slope_deg: float, dem: bool = True):
+    """Pixels 0.03 deg east of a right-looking radar at 3000 m flying north at 35 N, on a
+    DEM rising ``slope_deg`` to the east (away from the radar; negative: falling), at
+    height 0 under the pixels' centre."""
     from flightlog.geodesy import geodetic_to_ecef, pyproj_transformer
     from flightlog.geolocate import Dem
-    from sarproc.pol_products import _geometry
+    from sarproc.terrain import pixel_geometry
 
     lat0, lon0 = 35.0, 139.0
     la, lo = np.deg2rad(lat0), np.deg2rad(lon0)
     apc = geodetic_to_ecef(la, lo, 3000.0)
     north = np.array([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)])
     m_per_deg_lon = 6378137.0 * np.cos(la) * np.pi / 180  # near enough for the grid
-    slope = np.tan(np.deg2rad(5.0))
+    slope = np.tan(np.deg2rad(slope_deg))
     lons = lon0 + np.arange(0, 0.06, 0.0005)
     lats = lat0 - 0.01 + np.arange(0, 0.02, 0.0005)
-    height = np.tile((lons - lon0) * m_per_deg_lon * slope, (lats.size, 1))
-    dem = Dem(float(lats[0]), float(lons[0]), 0.0005, 0.0005, height)
+    height = np.tile((lons - lon0 - 0.03) * m_per_deg_lon * slope, (lats.size, 1))
+    d = Dem(float(lats[0]), float(lons[0]), 0.0005, 0.0005, height)
     t = pyproj_transformer(4326, 32654)
     x0, y0 = t.transform(lon0 + 0.03, lat0)
     x = x0 + np.arange(-50, 50, 10.0)
     y = y0 + np.arange(50, -50, -10.0)
-    _, sin_ell, sin_loc = _geometry(x, y, 32654, 0.0, apc, north, dem)
-    _, flat_ell, flat_loc = _geometry(x, y, 32654, 0.0, apc, north, None)
-    assert np.allclose(flat_ell, flat_loc, atol=1e-6)  # the ellipsoid's own normal
+    g = pixel_geometry(x, y, 32654, 0.0, apc, north, d if dem else None)
+    return g, x, y, slope, m_per_deg_lon
+
+
+def test_local_incidence_from_a_dem_slope():
+    """A DEM rising 5 degrees away from a right-looking radar flying north: the local
+    incidence is the ellipsoid's minus the slope (the facet faces the radar)."""
+    from flightlog.geodesy import pyproj_transformer
+
+    g, x, y, slope, m_per_deg_lon = _slope_geometry(5.0)
+    flat = _slope_geometry(5.0, dem=False)[0]
+    sin_ell, sin_loc = g.sin_incidence, g.sin_local_incidence
+    assert np.allclose(flat.sin_incidence, flat.sin_local_incidence, atol=1e-6)
     # the slope as the DEM's bilinear surface has it (metres per degree of longitude at
     # each pixel's latitude): atan of the height gradient along true east
     xx, yy = np.meshgrid(x, y)
@@ -137,6 +146,20 @@ def test_local_incidence_from_a_dem_slope():
     beta = np.arctan(slope * m_per_deg_lon / (6378137.0 * np.pi / 180
                                               * np.cos(np.deg2rad(lat))))
     assert np.degrees(np.abs(np.arcsin(sin_loc) - (np.arcsin(sin_ell) - beta))).max() < 0.05
+
+
+@pytest.mark.parametrize("slope_deg, code", [(5.0, 0), (-5.0, 0), (38.0, 0), (-45.0, 0),
+                                             (46.0, 2), (60.0, 2), (-52.0, 1), (-60.0, 1)])
+def test_layover_and_shadow_from_a_dem_slope(slope_deg, code):
+    """The incidence there is 41 to 44 degrees: a face towards the radar steeper than that
+    lays over (2), a face away steeper than 90 minus it (46 to 49 degrees) is in shadow
+    (1); the slopes are 2 degrees or more from those bounds."""
+    from sarproc.terrain import layover_shadow
+
+    g = _slope_geometry(slope_deg)[0]
+    inc = np.degrees(np.arcsin(g.sin_incidence))
+    assert 41 < inc.min() and inc.max() < 44
+    assert np.all(layover_shadow(g) == code)
 
 
 def test_blockwise_products_equal_the_whole_image(demo_dump, products, tmp_path):

@@ -65,6 +65,10 @@ class PolBlock:
     """Filtered covariance matrices of those rows, every ``quick_step``-th column."""
     counts: dict[str, int] = field(default_factory=dict)
     """Pixel counts of the block (``corrected``, ``decomposed``)."""
+    mask: np.ndarray | None = None
+    """NISAR mask codes (uint8): 0 valid, 1 shadow, 2 layover, 3 both, 255 no data."""
+    gamma_to_sigma: np.ndarray | None = None
+    """sigma0 / gamma0: the cosine of the local incidence (NaN: no data)."""
 
 
 class PolSink(ABC):
