@@ -29,10 +29,60 @@ GPS_TIME_NOTE = ("GPS time: SI seconds since the GPS epoch 1980-01-06T00:00:00 U
                  "seconds since 1980 (18 s from 2017-01-01)")
 
 
+#: ``coverage_content_type`` (ACDD-1.3, from ISO 19115-1 MD_CoverageContentTypeCode) of
+#: the variables: what a variable is.
+MEASUREMENT = "physicalMeasurement"
+QUALITY = "qualityInformation"
+COORDINATE = "coordinate"
+AUXILIARY = "auxiliaryInformation"
+#: The CF standard-name table the products' names were checked against (the one
+#: compliance-checker 5.x/6.x ships).
+STANDARD_NAME_VOCABULARY = "CF Standard Name Table v93"
+
+
+def iso_utc_second(gps_time: float) -> str:
+    """ISO-8601 UTC (to the second, ``Z``) of a GPS second."""
+    from flightlog.timesys import gps_to_utc
+
+    return str(gps_to_utc(float(gps_time)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def cf_utc_seconds(gps_time: np.ndarray) -> np.ndarray:
+    """GPS seconds as CF ``seconds since 1980-01-06 00:00:00`` in UTC (standard calendar).
+
+    CF's standard calendar has no leap seconds: a UTC time is counted as days times 86400
+    plus the time of day, which is POSIX time less 315964800 s (1980-01-06T00:00:00Z).
+    The value is therefore the GPS second less the leap seconds between 1980 and then
+    (18 s from 2017), and xarray, netCDF4's ``num2date`` and GDAL decode it to the UTC
+    clock time of the measurement. (During a leap second it repeats the next second.)
+    """
+    from flightlog.timesys import gps_to_utc
+
+    t = np.asarray(gps_time, np.float64)
+    out = np.full(t.shape, np.nan)
+    ok = np.isfinite(t)
+    if ok.any():
+        out[ok] = np.asarray(gps_to_utc(t[ok]).unix, np.float64) - 315964800.0
+    return out
+
+
+#: CF units and note of :func:`cf_utc_seconds`.
+UTC_TIME_UNITS = "seconds since 1980-01-06 00:00:00"
+UTC_TIME_NOTE = ("UTC, counted in the standard calendar (no leap seconds): the GPS time of "
+                 "the measurement less the leap seconds since 1980 (18 s from 2017-01-01); "
+                 "gps_time holds the GPS seconds themselves")
+
+
+def iso_duration(seconds: float) -> str:
+    """An ISO-8601 duration (``PT1234.5S``)."""
+    return f"PT{max(0.0, float(seconds)):.3f}S"
+
+
 def discovery_attributes(title: str, summary: str, keywords: Sequence[str],
-                         provenance: dict[str, str], time_range_gps: tuple[float, float],
+                         provenance: dict[str, str], time_coverage_utc: tuple[str, str],
                          lat_deg: np.ndarray, lon_deg: np.ndarray, processing_level: str,
-                         source: str) -> dict[str, Any]:
+                         source: str, product_id: str = "",
+                         duration_s: float | None = None) -> dict[str, Any]:
     """The global attributes of a product (module doc).
 
     Parameters
@@ -44,21 +94,29 @@ def discovery_attributes(title: str, summary: str, keywords: Sequence[str],
     provenance : dict
         :func:`flightlog.provenance.provenance` of the product (software version,
         creation time, inputs, configuration).
-    time_range_gps : tuple of float
-        First and last GPS second the product covers.
+    time_coverage_utc : tuple of str
+        First and last time the product covers, ISO-8601 UTC (:func:`iso_utc_second`).
     lat_deg, lon_deg : numpy.ndarray
         Latitudes and longitudes the product covers (NaN ignored).
     processing_level : str
         ``L1B``, ``L2``, ...
     source : str
         The instrument and flight.
-    """
-    from flightlog.timesys import gps_to_utc
+    product_id : str
+        ``id``: the product's file name.
+    duration_s : float, optional
+        ``time_coverage_duration``.
 
+    Returns
+    -------
+    dict
+        Attribute name -> value. The provenance attributes themselves (inputs,
+        configuration) are not among them: the caller writes them too.
+    """
     lat = np.asarray(lat_deg, np.float64)
     lon = np.asarray(lon_deg, np.float64)
     ok = np.isfinite(lat) & np.isfinite(lon)
-    t0, t1 = (gps_to_utc(float(t)).strftime("%Y-%m-%dT%H:%M:%SZ") for t in time_range_gps)
+    t0, t1 = time_coverage_utc
     version = provenance.get("software_version", "")
     created = provenance.get("created_utc", "")
     out: dict[str, Any] = {
@@ -68,9 +126,13 @@ def discovery_attributes(title: str, summary: str, keywords: Sequence[str],
         "history": f"{created} postflight (pisar-l3 {version}): produced from the raw dump "
                    "and its navigation",
         "processing_level": processing_level, "product_version": version,
-        "date_created": created, "standard_name_vocabulary": "CF Standard Name Table v84",
+        "date_created": created, "standard_name_vocabulary": STANDARD_NAME_VOCABULARY,
         "time_coverage_start": t0, "time_coverage_end": t1,
     }
+    if product_id:
+        out["id"] = product_id
+    if duration_s is not None:
+        out["time_coverage_duration"] = iso_duration(duration_s)
     if ok.any():
         la0, la1 = float(lat[ok].min()), float(lat[ok].max())
         lo0, lo1 = float(lon[ok].min()), float(lon[ok].max())

@@ -74,7 +74,8 @@ class BandSpec:
     ``l2_name`` (times ``unit``, named ``unit_name``, CF ``units``); ``fit_name`` prefixes the fit's
     ``_chi2``, ``_iterations`` and ``_converged``. ``light_path`` marks the band whose
     CO2 column is the light path of the CO2 proxy and of the CO2-band cloud test;
-    ``proxy`` a band whose gas also gets the proxy ``<l2_name>_proxy``.
+    ``proxy`` a band whose gas also gets the proxy ``<l2_name>_proxy``;
+    ``standard_name`` is the CF standard name of ``l2_name``.
     """
 
     name: str
@@ -88,6 +89,7 @@ class BandSpec:
     units: str = "1"
     light_path: bool = False
     proxy: bool = False
+    standard_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.group not in GROUPS:
@@ -104,9 +106,9 @@ class BandSpec:
 BANDS: dict[str, BandSpec] = {b.name: b for b in (
     BandSpec("O2A", "O2A", "o2a"),
     BandSpec("WCO2", "SWIR", "swir", "CO2", "xco2", "wco2", 1e6, "ppm", "1e-6",
-             light_path=True),
+             light_path=True, standard_name="dry_atmosphere_mole_fraction_of_carbon_dioxide"),
     BandSpec("CH4", "SWIR", "swir", "CH4", "xch4", "ch4", 1e9, "ppb", "1e-9",
-             proxy=True),
+             proxy=True, standard_name="dry_atmosphere_mole_fraction_of_methane"),
 )}
 
 

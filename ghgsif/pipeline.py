@@ -42,6 +42,7 @@ import netCDF4
 import numpy as np
 
 from flightlog.align import Alignment
+from flightlog.cfmeta import cf_utc_seconds
 from flightlog.descriptor import load_descriptor
 from flightlog.geodesy import ecef_to_geodetic
 from flightlog.provenance import atomic_output
@@ -54,7 +55,13 @@ from ghgsif.fld import fld_pixels, fld_retrievals
 from ghgsif.forward import band_forward
 from ghgsif.frames import iter_frames
 from ghgsif.l1b import average_dark_runs, to_radiance
-from ghgsif.products import L2_BASE_VARIABLES, l1b_group, write_l2
+from ghgsif.products import (
+    L2_BASE_VARIABLES,
+    l1b_extent,
+    l1b_group,
+    set_global_attributes,
+    write_l2,
+)
 from ghgsif.refdata import LineLists
 from ghgsif.retrieval import OEResult, o2a_sounding, swir_sounding
 from ghgsif.sif import retrieve_sif
@@ -138,17 +145,14 @@ def process_spectrometer(dump: str | os.PathLike[str], out: str | os.PathLike[st
     stats: dict[str, Any] = {}
     with atomic_output(l1b_path) as tmp:
         with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
-            nc.Conventions = "CF-1.8"
-            nc.title = "Pi-SAR-L3 GHG/SIF spectrometer L1B radiances"
-            for k, v in attrs.items():
-                nc.setncattr(k, v)
             for band in gs.bands:
                 if band.name not in al.ghgsif:
                     continue
                 stats[band.name] = _band(dump, band, al, cal_path, cfg, nc, l2, xgas,
                                          map_fn, progress)
+            set_global_attributes(nc, "L1B", l1b_path.name, attrs, *l1b_extent(nc))
     with atomic_output(l2_path) as tmp:
-        write_l2(tmp, _merge_xgas(l2, xgas), attrs)
+        write_l2(tmp, _merge_xgas(l2, xgas), attrs, l2_path.name)
     return {"l1b": str(l1b_path), "l2": str(l2_path), "bands": stats}
 
 
@@ -220,7 +224,8 @@ def _band(dump: str | os.PathLike[str], band: Any, al: Alignment, cal_path: Path
         g["radiance_noise"][sl] = noise.astype(np.float32)
         g["quality"][sl] = flags
         g["wavelength"][sl] = wl
-        g["time"][sl] = t
+        g["gps_time"][sl] = t
+        g["time"][sl] = cf_utc_seconds(t)
         g["frame_counter"][sl] = fcs
         g["wavelength_shift_pixels"][sl] = shift_nm / disp
         g["wavelength_squeeze"][sl] = squeeze
@@ -280,7 +285,8 @@ def _sif_soundings(rad: np.ndarray, noise: np.ndarray, good: np.ndarray,
     l2["quality_flag"].append(q)
     l2["frame_counter"].append(np.repeat(fcs, n_x))
     l2["pixel"].append(np.tile(np.arange(n_x, dtype=np.int16), n_f))
-    l2["time"].append(np.repeat(sb.gps_time[rows], n_x))
+    l2["gps_time"].append(np.repeat(sb.gps_time[rows], n_x))
+    l2["time"].append(cf_utc_seconds(l2["gps_time"][-1]))
     for var, field_name in _GEOMETRY:
         l2[var].append(getattr(sb, field_name)[rows].ravel())
     for var, src in (("latitude_bounds", sb.corner_latitude),

@@ -4,14 +4,21 @@ per-footprint truth, and the products as CF netCDF."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import h5py
 import netCDF4
 import numpy as np
 import pytest
+from cfcheck import assert_cf_acdd
 
 from flightlog.align import align
+from flightlog.timesys import gps_to_utc, utc_to_gps
 from ghgsif.config import GhgsifConfig
 from ghgsif.pipeline import process_spectrometer
+
+#: The netCDF types CF-1.8 section 2.2 allows.
+CF18_TYPES = {np.dtype(t) for t in ("S1", "i1", "i2", "i4", "f4", "f8")}
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +127,14 @@ def test_products_are_cf_netcdf_with_provenance(chain):
     xr = pytest.importorskip("xarray")
     r, _ = chain
     with xr.open_dataset(r["l2"]) as ds:
-        assert ds.attrs["Conventions"] == "CF-1.8"
+        assert ds.attrs["Conventions"] == "CF-1.8, ACDD-1.3"
         assert ds.attrs["software_version"] == "test"
+        assert ds.attrs["featureType"] == "point"
+        assert {"time", "latitude", "longitude"} <= set(ds["sif_757"].coords)
+        # time decodes to the UTC clock: the GPS second less the leap seconds (18 s)
+        utc = gps_to_utc(ds["gps_time"].values[:1]).to_value("datetime64")[0]
+        assert abs(ds["time"].values[0] - utc) < np.timedelta64(1, "ms")
+        assert np.isclose(ds["gps_time"].values[0], utc_to_gps(str(utc))[()], atol=1e-3)
         for name in ("sif_757", "sif_757_uncertainty", "sif_771", "latitude", "longitude",
                      "solar_zenith", "quality_flag", "frame_counter", "pixel"):
             assert ds[name].dims == ("sounding",)
@@ -146,6 +159,23 @@ def test_products_are_cf_netcdf_with_provenance(chain):
         rad, noise = ds["radiance"].values, ds["radiance_noise"].values
         ok = ds["quality"].values == 0
         assert np.all(noise[ok] > 0) and np.median(rad[ok] / noise[ok]) > 100
+        assert {"time", "latitude", "longitude", "wavelength"} <= set(ds["radiance"].coords)
+        assert ds["time"].dtype.kind == "M"
+
+
+@pytest.mark.parametrize("level", ["l1b", "l2"])
+def test_products_pass_the_cf_and_acdd_checkers(chain, level):
+    r, _ = chain
+    assert_cf_acdd(Path(r[level]))
+    with netCDF4.Dataset(r[level]) as nc:
+        groups = [nc, *nc.groups.values()]
+        for g in groups:
+            for v in g.variables.values():
+                assert v.dtype in CF18_TYPES, (g.path, v.name, v.dtype)
+                if v.name.endswith("_bounds"):  # CF 7.1: a boundary variable inherits
+                    continue
+                assert "long_name" in v.ncattrs(), (g.path, v.name)
+                assert "units" in v.ncattrs() or "flag_meanings" in v.ncattrs(), v.name
     assert r["bands"]["WCO2"]["scene_frames"] == r["bands"]["O2A"]["scene_frames"]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from cfcheck import assert_cf_acdd
 
 from sarproc.config import PolarimetryConfig
 from sarproc.grid import MapGrid
@@ -238,6 +239,23 @@ def test_no_data_is_nan_and_masked(demo_products):
             assert np.all(np.isnan(v[m == 255])), name
             assert np.nanmin(v) > -100 or name not in ("sigma0_HH", "gamma0_VV"), name
         assert np.all(f["freeman_corrected"][()][m == 255] == -1)
+
+
+def test_polsar_netcdf_passes_the_cf_and_acdd_checkers(demo_products):
+    path = Path(demo_products["polarimetry"]["band0/netcdf"])
+    assert_cf_acdd(path)
+    with h5py.File(path, "r") as f:
+        assert f.attrs["Conventions"].decode() == "CF-1.8, ACDD-1.3"
+        # decibel layers: CF units "1" (UDUNITS reads "dB" as a decibit), the scale noted
+        assert f["sigma0_HH"].attrs["units"].decode() == "1"
+        assert "10 log10" in f["sigma0_HH"].attrs["comment"].decode()
+        assert f["incidence_angle"].attrs["standard_name"].decode() == "angle_of_incidence"
+        for key in ("time_coverage_start", "geospatial_lat_min", "history", "summary"):
+            assert key in f.attrs, key
+    with h5py.File(demo_products["gslc"], "r") as f:
+        start = f["/science/LSAR/identification/zeroDopplerStartTime"][()].decode()
+    with h5py.File(path, "r") as f:
+        assert f.attrs["time_coverage_start"].decode() == start[:19] + "Z"
 
 
 # --- unit tests on a synthetic GSLC -----------------------------------------------------

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import h5py
 import netCDF4
 import numpy as np
+from pyproj import Transformer
 
+from flightlog import cfmeta
 from flightlog.provenance import atomic_output
-from sarproc.products.base import PolBlock, PolSink
+from sarproc.products.base import PolBlock, PolGrid, PolSink
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,17 @@ class Layer:
     standard_name: str | None = None
     flag_meanings: str | None = None
     """Space-separated meanings of flag values 0, 1, ... (a flag layer)."""
+    role: str = cfmeta.MEASUREMENT
+    """ACDD ``coverage_content_type``."""
+    comment: str | None = None
+
+
+_DB = cfmeta.DB_UNITS
 
 
 def _backscatter(kind: str) -> list[Layer]:
-    return [Layer(f"{kind}_{pol}", "f4", "dB", f"{kind} {pol}{note}")
+    return [Layer(f"{kind}_{pol}", "f4", _DB, f"{kind} {pol}{note} in decibels",
+                  comment=cfmeta.DB_NOTE)
             for pol, note in (("HH", ""), ("HV", " (symmetrised)"), ("VV", ""))]
 
 
@@ -41,9 +51,11 @@ def _backscatter(kind: str) -> list[Layer]:
 LAYERS: tuple[Layer, ...] = (
     *_backscatter("sigma0"), *_backscatter("beta0"), *_backscatter("gamma0"),
     Layer("incidence_angle", "f4", "degree", "local incidence angle (surface normal from "
-          "the DEM or the reference height)"),
-    Layer("nesz", "f4", "dB", "noise-equivalent sigma0 per channel, from HV - VH "
-          "(subtracted from sigma0 when noise_subtraction is on)"),
+          "the DEM or the reference height)", standard_name="angle_of_incidence",
+          role=cfmeta.AUXILIARY),
+    Layer("nesz", "f4", _DB, "noise-equivalent sigma0 per channel in decibels, from HV - "
+          "VH (subtracted from sigma0 when noise_subtraction is on)", role=cfmeta.QUALITY,
+          comment=cfmeta.DB_NOTE),
     Layer("entropy", "f4", "1", "Cloude-Pottier entropy"),
     Layer("anisotropy", "f4", "1", "Cloude-Pottier anisotropy"),
     Layer("alpha", "f4", "degree", "Cloude-Pottier mean alpha angle"),
@@ -52,8 +64,33 @@ LAYERS: tuple[Layer, ...] = (
     Layer("freeman_volume", "f4", "1", "Freeman-Durden volume power (sigma0)"),
     Layer("freeman_corrected", "i1", "1", "Freeman-Durden: C13 not realisable after the "
           "volume term, scaled to its bound (1) or not (0)",
-          flag_meanings="realisable c13_scaled_to_bound"),
+          flag_meanings="realisable c13_scaled_to_bound", role=cfmeta.QUALITY),
 )
+
+
+def geographic_extent(grid: PolGrid, samples: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes (degrees) along the edges of a map grid."""
+    t = np.linspace(0.0, 1.0, samples)
+    x0, x1 = float(grid.x[0]), float(grid.x[-1])
+    y0, y1 = float(grid.y[0]), float(grid.y[-1])
+    xs = np.concatenate([x0 + t * (x1 - x0), np.full(samples, x1), x1 - t * (x1 - x0),
+                         np.full(samples, x0)])
+    ys = np.concatenate([np.full(samples, y0), y0 + t * (y1 - y0), np.full(samples, y1),
+                         y1 - t * (y1 - y0)])
+    lon, lat = Transformer.from_crs(grid.epsg, 4326, always_xy=True).transform(xs, ys)
+    return np.asarray(lat), np.asarray(lon)
+
+
+def gslc_time_coverage(gslc: str | Path) -> tuple[str, str]:
+    """``zeroDopplerStartTime`` and ``EndTime`` of a GSLC, to the second with ``Z``."""
+    from sarproc.products.gslc import ROOT
+
+    with h5py.File(gslc, "r") as f:
+        ident = f[f"{ROOT}/identification"]
+        return tuple(  # type: ignore[return-value]
+            ident[k][()].decode()[:19] + "Z"
+            for k in ("zeroDopplerStartTime", "zeroDopplerEndTime"))
+
 
 
 class PolsarNetcdfWriter(PolSink):
@@ -65,9 +102,19 @@ class PolsarNetcdfWriter(PolSink):
         tmp = stack.enter_context(atomic_output(self.path))
         nc = self._nc = stack.enter_context(netCDF4.Dataset(tmp, "w", format="NETCDF4"))
         g = self.grid
-        nc.Conventions = "CF-1.8"
-        nc.title = "Pi-SAR-L3 polarimetric layers"
-        for k, val in self.provenance.items():
+        lat, lon = geographic_extent(g)
+        gslc = self.parameters.get("gslc")
+        coverage = gslc_time_coverage(gslc) if gslc else ("", "")
+        attrs = cfmeta.discovery_attributes(
+            "Pi-SAR-L3 L-band polarimetric layers",
+            "Multilooked backscatter (sigma0, beta0, gamma0 in decibels), local incidence, "
+            "noise-equivalent sigma0, Cloude-Pottier entropy, anisotropy and alpha, and "
+            "Freeman-Durden powers of one frequency of a Pi-SAR-L3 quad-polarisation "
+            "geocoded SLC, on its map grid.",
+            ("synthetic aperture radar", "polarimetry", "L-band", "backscatter",
+             "forest biomass"), self.provenance, coverage, lat, lon, "L2",
+            "Pi-SAR-L3 airborne L-band quad-polarisation SAR", product_id=self.path.name)
+        for k, val in {**self.provenance, **attrs}.items():
             nc.setncattr(k, val)
         nc.createDimension("y", g.y.size)
         nc.createDimension("x", g.x.size)
@@ -78,7 +125,9 @@ class PolsarNetcdfWriter(PolSink):
         for v, axis in ((vx, "x"), (vy, "y")):
             v.units = "m"
             v.standard_name = f"projection_{axis}_coordinate"
+            v.long_name = f"{axis} coordinate of the pixel centre"
             v.axis = axis.upper()
+            v.coverage_content_type = cfmeta.COORDINATE
         gm = nc.createVariable("crs", "i4")
         for k, val in g.crs.to_cf().items():
             gm.setncattr(k, val)
@@ -99,6 +148,9 @@ class PolsarNetcdfWriter(PolSink):
             if lay.standard_name:
                 var.standard_name = lay.standard_name
             var.long_name = lay.long_name
+            if lay.comment:
+                var.comment = lay.comment
+            var.coverage_content_type = lay.role
             var.grid_mapping = "crs"
             self._vars[lay.name] = var
 
