@@ -30,6 +30,7 @@ _EXPORTS = {
     "line_by_line": "ghgsif.xsections", "band_table": "ghgsif.xsections",
     "read_par": "ghgsif.hitran", "HitranFormatError": "ghgsif.hitran",
     "register_frame": "ghgsif.wavelength", "read_band_calibration": "ghgsif.calibration",
+    "open_l2": "ghgsif.readers", "open_l1b": "ghgsif.readers",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -16,6 +16,7 @@ from sarproc.focusers import FOCUSERS, Focuser, PulseBlock, TileAperture, get_fo
 from sarproc.grid import MapGrid, swath_bounds
 from sarproc.l0 import L0Channel, build_l0, read_channel
 from sarproc.products.gslc import GslcWriter
+from sarproc.products.readers import open_gcov, open_gslc
 from sarproc.quality import (
     ImpulseResponse,
     PointTargetQuality,
@@ -31,6 +32,7 @@ __all__ = ["FOCUSERS", "Focuser", "GridConfig", "GslcWriter", "ImpulseResponse",
            "MapGrid", "PointTargetQuality", "PulseBlock", "SarConfig", "TileAperture",
            "antenna_axes", "build_l0", "channel_geometry", "complex_at", "compress",
            "compress_channel", "focus_channel", "focus_tile", "get_focuser", "ideal_chirp",
-           "matched_filter", "parse_window", "point_target", "profile_metrics", "read_channel",
+           "matched_filter", "open_gcov", "open_gslc", "parse_window", "point_target",
+           "profile_metrics", "read_channel",
            "reference_track", "replica_reference", "swath_bounds", "upsample",
            "window_response", "window_weights"]

@@ -163,6 +163,22 @@ def test_products_are_cf_netcdf_with_provenance(chain):
         assert ds["time"].dtype.kind == "M"
 
 
+def test_reader_api_opens_l1b_and_l2(chain):
+    import ghgsif
+
+    r, _ = chain
+    with ghgsif.open_l2(r["l2"]) as ds:
+        assert {"time", "latitude", "longitude"} <= set(ds.coords)
+        assert ds["time"].dtype.kind == "M" and hasattr(ds["sif_757"].data, "dask")
+        with netCDF4.Dataset(r["l2"]) as nc:
+            np.testing.assert_array_equal(ds["sif_757"].values, nc["sif_757"][:].filled(np.nan))
+    with ghgsif.open_l1b(r["l1b"], "WCO2") as ds:
+        assert ds["radiance"].dims == ("frame", "pixel", "spectral")
+        assert "wavelength" in ds["radiance"].coords and ds.attrs["band"] == "WCO2"
+    with pytest.raises(KeyError, match="O2A"):
+        ghgsif.open_l1b(r["l1b"], "NOPE")
+
+
 @pytest.mark.parametrize("level", ["l1b", "l2"])
 def test_products_pass_the_cf_and_acdd_checkers(chain, level):
     r, _ = chain

@@ -193,6 +193,36 @@ def test_xarray_opens_the_grids_with_their_coordinates(demo_products):
         assert ds["mask"].dims == ("yCoordinates", "xCoordinates")
 
 
+def test_reader_api_returns_lazy_georeferenced_datasets(demo_products):
+    from pyproj import CRS
+
+    import sarproc
+
+    epsg = demo_products["grid"]["epsg"]
+    for path, opener, names in (
+            (demo_products["gslc"], sarproc.open_gslc, POLS),
+            (demo_products["polarimetry"]["band0/gcov"], sarproc.open_gcov,
+             ("HHHH", "HVHV", "VVVV", "HHHV", "HHVV", "HVVV", "numberOfLooks"))):
+        with opener(path) as ds:
+            assert set(names) | {"mask"} <= set(ds.data_vars)
+            assert ds[names[0]].dims == ("y", "x")
+            assert hasattr(ds[names[0]].data, "dask")       # lazy
+            assert ds["mask"].dtype == np.uint8
+            assert CRS.from_cf(ds["spatial_ref"].attrs).to_epsg() == epsg
+            assert ds[names[0]].attrs["grid_mapping"] == "spatial_ref"
+            gt = [float(v) for v in ds["spatial_ref"].attrs["GeoTransform"].split()]
+            dx = float(ds["x"][1] - ds["x"][0])
+            assert np.isclose(gt[0], float(ds["x"][0]) - dx / 2) and np.isclose(gt[1], dx)
+            assert ds.attrs["granuleId"] == Path(path).stem
+            assert ds.attrs["lookDirection"] in ("Left", "Right")
+            with h5py.File(path, "r") as f:
+                g = f[f"/science/LSAR/{ds.attrs['productType']}/grids/frequencyA"]
+                ref = g[names[0]][()]
+            np.testing.assert_array_equal(ds[names[0]].values, ref)
+    with pytest.raises(KeyError, match="frequencyB"):
+        sarproc.open_gslc(demo_products["gslc"], frequency="B")
+
+
 def test_nisar_pytools_opens_both(demo_products):
     """``open_nisar`` takes the GSLC (version 0.5.0 knows only GSLC and GUNW product
     types); its generic HDF5 tree reader takes the GCOV, both with x/y and the CRS."""
