@@ -113,7 +113,14 @@ class PolarimetryConfig(_Strict):
     looks: tuple[int, int] = Field((4, 4), description="pixels averaged along y and x")
     speckle_filter: Literal["none", "boxcar", "refined_lee"] = "refined_lee"
     filter_size: int = Field(5, ge=3, le=31)
-    percentiles: tuple[float, float] = (2.0, 98.0)
+    stretch: Literal["common", "per_channel"] = Field(
+        "common", description="quicklook colour stretch: 'common' (the same stretch_db "
+        "range for the three channels, so colour means polarimetry) or 'per_channel' "
+        "(each channel between its own percentiles)")
+    stretch_db: tuple[float, float] = Field(
+        (-35.0, 0.0), description="dB range of the common stretch (sigma0-normalised power)")
+    percentiles: tuple[float, float] = Field(
+        (2.0, 98.0), description="percentiles of the per_channel stretch")
     noise_subtraction: bool = Field(True, description="subtract the thermal noise estimated "
                                     "from the HV - VH difference from sigma0, the GCOV terms "
                                     "and Freeman-Durden (H/A/alpha are of the observed "

@@ -35,6 +35,7 @@ import h5py
 import numpy as np
 
 from flightlog.geolocate import Dem
+from sarproc.composites import Stretch
 from sarproc.config import PolarimetryConfig
 from sarproc.polarimetry import (
     boxcar,
@@ -139,7 +140,8 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, band: PolBand,
     paths: dict[str, Path] = {}
     with contextlib.ExitStack() as stack:
         sinks = [stack.enter_context(cls(out_stem, grid, provenance, parameters,
-                                         cfg.percentiles))
+                                         Stretch(cfg.stretch, cfg.stretch_db,
+                                                 cfg.percentiles)))
                  for cls in POLARIMETRY_SINKS.values()]
         for block, nesz_q in polarimetric_blocks(gslc, grid, band, sar_parameters, cfg,
                                                  calibration, dem):
@@ -157,8 +159,8 @@ def polarimetric_products(gslc: str | Path, out_stem: str | Path, band: PolBand,
 
 
 #: The polarimetry parameters the GCOV records.
-_GCOV_POLARIMETRY_KEYS = ("looks", "speckle_filter", "filter_size", "percentiles",
-                          "noise_subtraction", "noise_window")
+_GCOV_POLARIMETRY_KEYS = ("looks", "speckle_filter", "filter_size", "stretch", "stretch_db",
+                          "percentiles", "noise_subtraction", "noise_window")
 
 
 def pol_grid(gslc: str | Path, frequency: int, cfg: PolarimetryConfig) -> PolGrid:
@@ -317,8 +319,9 @@ def polarimetric_blocks(gslc: str | Path, grid: PolGrid, band: PolBand,
             ok &= valid
             gamma_to_sigma = np.where(valid, cos_loc, np.nan).astype(np.float32)
             mask = np.where(valid, terrain, MASK_FILL).astype(np.uint8)
-            quick = np.where(valid[on - m0, ::d][..., None, None], c3[on - m0, ::d], np.nan)
-            # composites from the multilooked, filtered matrices
+            # composites from the multilooked, filtered, sigma0-normalised matrices (the
+            # common stretch is in dB of sigma0)
+            quick = np.where(valid[on - m0, ::d][..., None, None], c3s[on - m0, ::d], np.nan)
             yield (PolBlock(slice(m0, m1), terms, layers, on, quick,
                             {"corrected": int((fd["corrected"] & ok).sum()),
                              "decomposed": int(ok.sum())}, mask, gamma_to_sigma),

@@ -1,5 +1,6 @@
 """Polarimetric products of a processed dump: GCOV, CF netCDF (xarray, pyproj), PNGs."""
 
+import json
 from contextlib import contextmanager
 
 import h5py
@@ -99,9 +100,58 @@ def test_quicklooks_are_valid_pngs_of_the_expected_size(products):
             im.verify()
         with Image.open(products["polarimetry"][f"band0/{key}"]) as im:
             assert im.format == "PNG" and im.mode == "RGB"
-            assert im.size == (nx, ny + 56)  # the image plus caption and scale-bar margins
-            px = np.asarray(im)[28 : 28 + ny]
+            lay = json.loads(im.text["pisar-l3:layout"])
+            k, (ox, oy) = lay["scale"], lay["offset"]
+            # enlarged by a whole factor to at least 1024 px on the long side
+            assert k == -(-1024 // max(ny, nx)) and max(ny, nx) * k >= 1024
+            assert im.size[1] == ny * k + oy + 64 and im.size[0] == max(nx * k, 480)
+            px = np.asarray(im)[oy: oy + ny * k, ox: ox + nx * k]
             assert px.std() > 10  # not blank
+            assert "common stretch -35 to 0 dB" in im.text["Comment"]
+
+
+def _reflector_colours(png, reflectors):
+    """The brightest RGB within two lattice pixels of each reflector of the survey."""
+    import csv
+
+    from flightlog.geodesy import ecef_to_geodetic, pyproj_transformer
+
+    with Image.open(png) as im:
+        lay = json.loads(im.text["pisar-l3:layout"])
+        px = np.asarray(im).astype(int)
+    k, (ox, oy) = lay["scale"], lay["offset"]
+    t = pyproj_transformer(4326, lay["epsg"])
+    out = []
+    with open(reflectors) as f:
+        for row in csv.DictReader(f):
+            lat, lon, _ = ecef_to_geodetic(np.array([[float(row[c]) for c in
+                                                      ("x_ecef", "y_ecef", "z_ecef")]]))
+            x, y = t.transform(np.degrees(lon[0]), np.degrees(lat[0]))
+            j = int(round((x - lay["x0"]) / lay["dx"]))
+            i = int(round((y - lay["y0"]) / lay["dy"]))
+            win = px[oy + (i - 2) * k: oy + (i + 3) * k, ox + (j - 2) * k: ox + (j + 3) * k]
+            flat = win.reshape(-1, 3)
+            out.append((row["kind"], flat[np.argmax(flat.sum(axis=1))]))
+    return out, px[oy:oy + 10 * k, ox:]
+
+
+def test_pauli_shows_the_reflectors_in_their_colours(products, demo_dump):
+    """Common stretch: trihedrals blue (odd bounce), the 0-degree dihedral red (even
+    bounce), the 45-degree dihedral green (HV); the background dark."""
+    colours, top = _reflector_colours(products["polarimetry"]["band0/pauli"],
+                                      demo_dump / "truth" / "reflectors.csv")
+    channel = {"trihedral": 2, "dihedral0": 0, "dihedral45": 1}
+    assert sorted(k for k, _ in colours) == ["dihedral0", "dihedral45", "trihedral",
+                                             "trihedral"]
+    for kind, rgb in colours:
+        c = channel[kind]
+        others = [rgb[o] for o in range(3) if o != c]
+        # 30 m2 over a 4 m x 4 m multilooked cell is sigma0 +2.7 dB; the 5 x 5 speckle
+        # filter spreads it over at most 25 cells (-14 dB): at least -11.3 dB, 176 of 255
+        # on the -35..0 dB stretch (128 leaves room for the cell not centred on the peak)
+        assert rgb[c] >= 128 and rgb[c] > 2 * max(others), (kind, rgb)
+    # the scene's first rows: thermal noise and bare ground, far below -35 dB... dark
+    assert np.median(top.sum(axis=-1)) < 60
 
 
 def _slope_geometry(slope_deg: float, dem: bool = True):
@@ -198,8 +248,11 @@ def test_quicklooks_of_a_large_grid_are_sampled_with_bounded_memory(demo_dump, p
     cfg = load_config(None, ["sar.grid.spacing_m=2", "pol.looks=[2, 2]"])
     small = process_sar(demo_dump, tmp_path, cfg)
     with Image.open(small["polarimetry"]["band0/pauli"]) as im:
-        assert im.size == (-(-nx // d), -(-ny // d) + 56)
-        assert np.asarray(im)[28:-28].std() > 10
+        lay = json.loads(im.text["pisar-l3:layout"])
+        qy, qx = -(-ny // d), -(-nx // d)
+        assert im.size[1] == qy * lay["scale"] + lay["offset"][1] + 64
+        assert im.size[0] == max(qx * lay["scale"], 480)
+        assert np.asarray(im)[lay["offset"][1]:-64].std() > 10
     with h5py.File(products["polarimetry"]["band0/gcov"]) as a, \
             h5py.File(small["polarimetry"]["band0/gcov"]) as b:
         g = "science/LSAR/GCOV/grids/frequencyA/HHHH"

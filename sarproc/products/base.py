@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from pyproj import CRS
 
+from sarproc.composites import Stretch
+
 
 @dataclass(frozen=True)
 class PolGrid:
@@ -62,7 +64,8 @@ class PolBlock:
     quick_rows: np.ndarray
     """Rows of the block on the quicklooks' lattice (multilooked row numbers)."""
     quick_c3: np.ndarray
-    """Filtered covariance matrices of those rows, every ``quick_step``-th column."""
+    """Filtered covariance matrices of those rows, every ``quick_step``-th column,
+    sigma0-normalised (noise subtracted when configured); NaN where no data."""
     counts: dict[str, int] = field(default_factory=dict)
     """Pixel counts of the block (``corrected``, ``decomposed``)."""
     mask: np.ndarray | None = None
@@ -75,12 +78,12 @@ class PolSink(ABC):
     """A writer of polarimetric products: opened on a grid, fed blocks, then closed."""
 
     def __init__(self, stem: Path, grid: PolGrid, provenance: dict[str, str],
-                 parameters: dict[str, Any], percentiles: tuple[float, float]) -> None:
+                 parameters: dict[str, Any], stretch: Stretch) -> None:
         self.stem = stem
         self.grid = grid
         self.provenance = provenance
         self.parameters = parameters
-        self.percentiles = percentiles
+        self.stretch = stretch
 
     def __enter__(self) -> PolSink:
         """Open the product (:meth:`open`); whatever it opened is closed if it fails."""

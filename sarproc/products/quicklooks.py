@@ -16,9 +16,10 @@ from sarproc.composites import rgb8, write_png
 from sarproc.polarimetry import coherency, pauli_rgb_from_t3
 from sarproc.products.base import PolBlock, PolSink
 
-#: Quicklook key -> caption.
-QUICKLOOKS = {"pauli": "Pauli: R |HH-VV|, G 2|HV|, B |HH+VV|",
-              "hh_hv_vv": "R |HH|, G |HV|, B |VV|"}
+#: Quicklook key -> (caption, what the red, green and blue channels are).
+QUICKLOOKS = {"pauli": ("Pauli composite", ("|HH-VV| even bounce", "2|HV| volume",
+                                            "|HH+VV| odd bounce")),
+              "hh_hv_vv": ("HH-HV-VV composite", ("|HH|", "|HV|", "|VV|"))}
 
 
 class QuicklookWriter(PolSink):
@@ -44,11 +45,17 @@ class QuicklookWriter(PolSink):
         corners = ((float(g.x[0] - g.spacing_m * lx / 2), float(g.y[0] + g.spacing_m * ly / 2)),
                    (float(g.x[-1] + g.spacing_m * lx / 2),
                     float(g.y[-1] - g.spacing_m * ly / 2)))
+        d = g.quick_step
+        layout = {"x0": float(g.x[0]), "y0": float(g.y[0]),
+                  "dx": float(g.x[d] - g.x[0]) if g.x.size > d else g.spacing_m * lx * d,
+                  "dy": float(g.y[d] - g.y[0]) if g.y.size > d else -g.spacing_m * ly * d,
+                  "epsg": g.epsg}
         paths = {}
-        for key, title in QUICKLOOKS.items():
+        for key, (title, legend) in QUICKLOOKS.items():
             amp = self._amp.pop(key)
-            rgb = rgb8(amp[..., 0], amp[..., 1], amp[..., 2], self.percentiles)
+            rgb, limits = rgb8(amp[..., 0], amp[..., 1], amp[..., 2], self.stretch)
             paths[key] = write_png(rgb, self.stem.with_name(f"{self.stem.name}_{key}.png"),
-                                   g.spacing_m * lx * g.quick_step, corners, title,
-                                   g.crs.name)
+                                   g.spacing_m * lx * d, corners,
+                                   f"{self.stem.name} {title}", g.crs.name, legend,
+                                   self.stretch.caption(limits), layout)
         return paths
