@@ -367,7 +367,10 @@ def _corners(traj: Trajectory, t0: np.ndarray, t1: np.ndarray, lever: np.ndarray
     """Footprint corners (degrees): pixel edges at the start and end of integration.
 
     The ICD gives the across-track field of view only; the along-track extent is the
-    motion during the integration (a zero along-track instantaneous field of view).
+    motion during the integration (a zero along-track instantaneous field of view). In a
+    roll or a turn the edges at the end can cross those at the start; the corners are then
+    put in anticlockwise order about their centre (CF 7.1 cell bounds), which draws the
+    ground the pixel swept rather than a bow tie.
     """
     n = t0.size
     lat = np.full((n, n_pix, 4), np.nan)
@@ -384,7 +387,21 @@ def _corners(traj: Trajectory, t0: np.ndarray, t1: np.ndarray, lever: np.ndarray
         ok = st.valid[:, None]
         lat[..., c] = np.where(ok, np.rad2deg(la), np.nan)
         lon[..., c] = np.where(ok, np.rad2deg(lo), np.nan)
-    return lat, lon
+    return _anticlockwise(lat, lon)
+
+
+def _anticlockwise(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polygon vertices (last axis) sorted anticlockwise about their centre.
+
+    Angles are taken in local east/north (longitude scaled by cos latitude), so the result
+    is a simple polygon whatever order the vertices came in.
+    """
+    clat = lat.mean(axis=-1, keepdims=True)
+    clon = lon.mean(axis=-1, keepdims=True)
+    ang = np.arctan2(lat - clat, (lon - clon) * np.cos(np.deg2rad(clat)))
+    order = np.argsort(np.where(np.isfinite(ang), ang, 0.0), axis=-1, kind="stable")
+    return (np.take_along_axis(lat, order, axis=-1),
+            np.take_along_axis(lon, order, axis=-1))
 
 
 def write_aligned(al: Alignment, path: str | os.PathLike[str]) -> Path:

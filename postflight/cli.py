@@ -263,6 +263,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from postflight.export import ExportError, export
+
+    try:
+        paths = export(args.product, args.out, args.layer or None)
+    except (ExportError, FileNotFoundError, KeyError, OSError) as exc:
+        return _unusable("export", exc)
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
 def _cmd_show_versions(args: argparse.Namespace) -> int:
     import platform
     from importlib.metadata import PackageNotFoundError, version
@@ -432,6 +444,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     _run_arguments(p)
     p.set_defaults(func=_cmd_demo)
+
+    p = _command(sub, "export", help="GeoTIFF (COG), GeoJSON and KML of products, for GIS",
+                 description="Export PRODUCT (a GSLC, GCOV, polarimetric netCDF or "
+                 "spectrometer L2 file, or a directory of them) into OUT: a "
+                 "Cloud-Optimized GeoTIFF of every grid layer (gamma0 and sigma0 per "
+                 "polarisation in dB, the Pauli RGB, the polarimetric layers), and GeoJSON "
+                 "and KML of the flight track, the SAR swath's bounding polygon and the "
+                 "spectrometer footprints with their retrieved values. Prints the files "
+                 "written.")
+    p.add_argument("product", help="product file or output directory of `process`")
+    p.add_argument("out", help="folder for the exports")
+    p.add_argument("--layer", action="append", default=[], metavar="NAME",
+                   help="only this raster layer, e.g. gamma0_HV, pauli, entropy "
+                   "(repeatable; default all)")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("config", help="write the default run configuration, commented",
                        description="Write the default run configuration as YAML with every "

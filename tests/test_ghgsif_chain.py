@@ -147,12 +147,24 @@ def test_products_are_cf_netcdf_with_provenance(chain):
         lb, ob = ds["latitude_bounds"].values, ds["longitude_bounds"].values
         assert np.all((lb.min(1) <= lat) & (lat <= lb.max(1)))
         assert np.all((ob.min(1) <= lon) & (lon <= ob.max(1)))
+        # neighbouring pixels share an edge (two corners); the distance between the
+        # midpoints of a nadir pixel's two across-track edges is its width
         m_lat = 6_371_000 * np.pi / 180
-        dy = (lb[:, 1] - lb[:, 0]) * m_lat
-        dx = (ob[:, 1] - ob[:, 0]) * m_lat * np.cos(np.deg2rad(lat))
-        nadir = np.isin(ds["pixel"].values, [15, 16])
-        width = np.median(np.hypot(dx, dy)[nadir])
-        assert width == pytest.approx(3000 * np.tan(np.deg2rad(10 / 32)), rel=0.1)
+        frame, pixel = ds["frame_counter"].values, ds["pixel"].values
+        key = {(f, p): i for i, (f, p) in enumerate(zip(frame, pixel, strict=True))}
+        widths = []
+        for (f, p), i in key.items():
+            j = key.get((f, p + 1))
+            if p != 15 or j is None:
+                continue
+            a = {(round(y, 9), round(x, 9)) for y, x in zip(lb[i], ob[i], strict=True)}
+            b = {(round(y, 9), round(x, 9)) for y, x in zip(lb[j], ob[j], strict=True)}
+            shared, own = np.array(sorted(a & b)), np.array(sorted(a - b))
+            assert len(shared) == 2 and len(own) == 2
+            d = shared.mean(0) - own.mean(0)
+            widths.append(np.hypot(d[0] * m_lat, d[1] * m_lat * np.cos(np.deg2rad(lat[i]))))
+        assert len(widths) > 10
+        assert np.median(widths) == pytest.approx(3000 * np.tan(np.deg2rad(10 / 32)), rel=0.1)
     with xr.open_dataset(r["l1b"], group="O2A") as ds:
         assert ds["radiance"].dims == ("frame", "pixel", "spectral")
         assert ds["radiance"].attrs["units"] == "W m-2 sr-1 nm-1"
@@ -177,6 +189,36 @@ def test_reader_api_opens_l1b_and_l2(chain):
         assert "wavelength" in ds["radiance"].coords and ds.attrs["band"] == "WCO2"
     with pytest.raises(KeyError, match="O2A"):
         ghgsif.open_l1b(r["l1b"], "NOPE")
+
+
+def test_footprints_export_as_geojson_and_kml(chain, tmp_path):
+    from gischeck import check_geojson, check_kml
+
+    from postflight.export import export
+
+    r, _ = chain
+    paths = export(r["l2"], tmp_path)
+    gj = next(p for p in paths if p.suffix == ".geojson")
+    doc = check_geojson(gj)
+    with netCDF4.Dataset(r["l2"]) as nc:
+        lb = nc["latitude_bounds"][:].filled(np.nan)
+        ok = np.isfinite(lb).all(axis=1)
+        sif = nc["sif_757"][:].filled(np.nan)[ok]
+        xco2 = nc["xco2"][:].filled(np.nan)[ok]
+        lat = nc["latitude"][:].filled(np.nan)[ok]
+    feats = doc["features"]
+    assert len(feats) == ok.sum()
+    got = np.array([f["properties"]["sif_757"] if f["properties"]["sif_757"] is not None
+                    else np.nan for f in feats], float)
+    np.testing.assert_array_equal(got, sif)
+    got = np.array([np.nan if f["properties"]["xco2"] is None else f["properties"]["xco2"]
+                    for f in feats], float)
+    np.testing.assert_array_equal(got, xco2)
+    # each footprint surrounds its centre
+    for f, la in zip(feats[:50], lat[:50], strict=False):
+        ring = np.array(f["geometry"]["coordinates"][0])
+        assert ring[:, 1].min() <= la <= ring[:, 1].max()
+    check_kml(next(p for p in paths if p.suffix == ".kml"), len(feats))
 
 
 @pytest.mark.parametrize("level", ["l1b", "l2"])
