@@ -12,11 +12,14 @@ def format_alignment(rep: dict[str, Any]) -> str:
         lines.append(f"  {stream} clock: {len(clock['pieces'])} piece(s), "
                      f"{len(clock['rejected'])} sync pair(s) rejected")
         for i, p in enumerate(clock["pieces"]):
+            fitted = 1 if p["rate_from_other_pieces"] else 2
+            rms = (f"{p['residual_rms_s'] * 1e6:.3f} us, max {p['residual_max_s'] * 1e6:.3f} us"
+                   if p["n_pairs"] > fitted else "n/a (no redundancy: as many pairs as "
+                   "parameters)")
             lines.append(
                 f"    piece {i}: instrument {p['instrument_start']:.6f}..{p['instrument_end']:.6f}"
                 f" s, {p['n_pairs']} pairs, drift {p['drift_ppm']:+.3f} ppm, offset "
-                f"{p['gps_ref'] - p['instrument_ref']:.6f} s, residual rms "
-                f"{p['residual_rms_s'] * 1e6:.3f} us, max {p['residual_max_s'] * 1e6:.3f} us"
+                f"{p['gps_ref'] - p['instrument_ref']:.6f} s, residual rms {rms}"
                 + (" (rate borrowed)" if p["rate_from_other_pieces"] else ""))
         for r in clock["rejected"][:10]:
             lines.append(f"    rejected pair {r['index']}: {r['reason']}")

@@ -56,12 +56,20 @@ def anomalies(summary: dict[str, Any]) -> list[str]:
     return out
 
 
+#: How far (dB) below a reflector's strongest channel a channel's peak may be and still be
+#: measured: a trihedral or a 0-degree dihedral answers in HH and VV, a 45-degree dihedral
+#: in HV and VH; the channels it does not answer in hold only clutter at its place.
+RESPONSE_RANGE_DB = 10.0
+
+
 def reflector_quality(gslc: str | os.PathLike[str], reflectors: str | os.PathLike[str],
                       heading_deg: float, chip: int = 64) -> list[dict[str, Any]]:
     """Impulse response of every surveyed reflector inside the GSLC (first band).
 
-    Each reflector is measured in HH and VV where present (the trihedral's channels):
-    widths, PSLR and ISLR of both cuts, and the peak's offset from the surveyed position.
+    Each reflector is measured in every channel where it responds (a peak within
+    :data:`RESPONSE_RANGE_DB` of its strongest channel): widths, PSLR and ISLR of both
+    cuts, and the peak's offset from the surveyed position. The other channels are marked
+    ``{"not_applicable": "..."}`` with their peak's level below the strongest.
     ``heading_deg`` is the track's heading in the grid (the azimuth cut).
     """
     from sarproc.calibration import grid_xy, read_reflectors
@@ -73,6 +81,7 @@ def reflector_quality(gslc: str | os.PathLike[str], reflectors: str | os.PathLik
         x, y = g["xCoordinates"][()], g["yCoordinates"][()]
         epsg = int(g["projection"][()])
         spacing = float(g["xCoordinateSpacing"][()])
+        pols = [p for p in ("HH", "HV", "VH", "VV") if p in g]
         for n, r in enumerate(read_reflectors(reflectors)):
             px, py = grid_xy(epsg, r.position)
             i, j = int(np.argmin(np.abs(y - py))), int(np.argmin(np.abs(x - px)))
@@ -80,16 +89,22 @@ def reflector_quality(gslc: str | os.PathLike[str], reflectors: str | os.PathLik
             if not (h <= i < y.size - h and h <= j < x.size - h):
                 continue
             entry: dict[str, Any] = {"index": n, "kind": r.kind, "row": i, "col": j}
-            for pol in ("HH", "VV"):
-                if pol not in g:
-                    continue
-                img = g[pol][i - h: i + h, j - h: j + h]
-                if not np.all(np.isfinite(img)) or not np.any(img):
-                    continue
-                entry[pol] = _measure(img, spacing, heading_deg, float(x[j - h] - px),
-                                      float(y[i - h] - py))
-            if len(entry) > 4:
-                out.append(entry)
+            chips = {p: g[p][i - h: i + h, j - h: j + h] for p in pols}
+            chips = {p: c for p, c in chips.items() if np.all(np.isfinite(c)) and np.any(c)}
+            if not chips:
+                continue
+            q = h // 4  # the peak is looked for near the surveyed place
+            level = {p: float(10 * np.log10(np.max(np.abs(c[h - q: h + q, h - q: h + q]) ** 2)))
+                     for p, c in chips.items()}
+            top = max(level.values())
+            for pol, img in chips.items():
+                if level[pol] < top - RESPONSE_RANGE_DB:
+                    entry[pol] = {"not_applicable": f"no response: peak {top - level[pol]:.0f}"
+                                  " dB below the strongest channel"}
+                else:
+                    entry[pol] = _measure(img, spacing, heading_deg, float(x[j - h] - px),
+                                          float(y[i - h] - py))
+            out.append(entry)
     return out
 
 
@@ -133,10 +148,45 @@ def retrieval_statistics(l2: str | os.PathLike[str]) -> dict[str, Any]:
                                "median": float(np.median(v[ok]))} if ok.any() else {})}
         for name in ("cloud_flag", "quality_flag"):
             if name in nc.variables:
-                v = np.ma.filled(nc.variables[name][:], 0).astype(np.int64)
-                stats[name] = {str(k): int(c) for k, c in zip(*np.unique(v, return_counts=True),
-                                                               strict=True)}
+                stats[name] = _flag_counts(nc.variables[name])
     return stats
+
+
+def _flag_counts(var: Any) -> dict[str, int]:
+    """Soundings per CF flag meaning.
+
+    flag_values: the soundings of each value; flag_masks: those with each bit set, and
+    ``good`` for those with none.
+    """
+    v = np.ma.filled(var[:], 0).astype(np.int64)
+    names = str(getattr(var, "flag_meanings", "")).split()
+    if hasattr(var, "flag_masks"):
+        masks = np.atleast_1d(var.flag_masks).astype(np.int64)
+        out = {"good": int(np.sum(v == 0))}
+        out.update({m: int(np.sum((v & b) != 0)) for m, b in zip(names, masks, strict=False)})
+        return out
+    values = np.atleast_1d(getattr(var, "flag_values", np.unique(v))).astype(np.int64)
+    label = dict(zip(values.tolist(), names or [str(k) for k in values], strict=False))
+    return {label.get(int(k), str(k)): int(c)
+            for k, c in zip(*np.unique(v, return_counts=True), strict=True)}
+
+
+#: CF units of the L2 as a reader says them.
+UNIT_NAMES = {"1e-6": "ppm", "1e-9": "ppb"}
+
+
+def clock_warnings(alignment: dict[str, Any]) -> list[str]:
+    """Clock fits that cannot be checked: as many parameters as sync pairs (rms 0)."""
+    out = []
+    for name, clock in (alignment.get("clocks") or {}).items():
+        for i, p in enumerate(clock.get("pieces", [])):
+            params = 1 if p.get("rate_from_other_pieces") else 2
+            if p["n_pairs"] <= params:
+                out.append(f"{name} clock piece {i}: {p['n_pairs']} sync pair(s) for {params}"
+                           " parameter(s) (offset" + (")" if params == 1 else " and rate)")
+                           + ": no redundancy, so the fit cannot be checked (its residual is "
+                           "0 by construction)")
+    return out
 
 
 def build_report(out: Path, summary: dict[str, Any], config: Any,
@@ -145,6 +195,7 @@ def build_report(out: Path, summary: dict[str, Any], config: Any,
     rep: dict[str, Any] = {
         "flight_id": summary.get("flight_id"), "dump": summary.get("dump"),
         "software_version": software_version(), "anomalies": summary["anomalies"],
+        "warnings": clock_warnings(summary.get("alignment") or {}),
         "alignment": summary.get("alignment"), "inputs": summary.get("inputs"),
         "steps": summary.get("steps"), "scale_out": summary.get("scale_out"),
         "configuration": config.model_dump(mode="json")}
@@ -185,6 +236,9 @@ def render_html(rep: dict[str, Any], out: Path) -> str:
              f"{e(str(rep.get('scale_out')))}</p>", "<h2>Anomalies</h2>"]
     parts.append("<ul>" + "".join(f"<li>{e(a)}</li>" for a in rep["anomalies"]) + "</ul>"
                  if rep["anomalies"] else "<p>none</p>")
+    if rep.get("warnings"):
+        parts += ["<h2>Warnings</h2>", "<ul>" + "".join(f"<li>{e(w)}</li>"
+                                                       for w in rep["warnings"]) + "</ul>"]
     al = rep.get("alignment") or {}
     rows = []
     for name, clock in (al.get("clocks") or {}).items():
@@ -194,8 +248,11 @@ def render_html(rep: dict[str, Any], out: Path) -> str:
             drift: Any = p["drift_ppm"]
             if p.get("rate_from_other_pieces"):  # too few pairs to fit a rate of its own
                 drift = f"{drift:.4g} ({'from the other pieces' if fitted else 'nominal'})"
-            rows.append([name, i, p["n_pairs"], drift, p["residual_rms_s"] * 1e6,
-                         p["residual_max_s"] * 1e6, len(clock.get("rejected", []))])
+            checked = p["n_pairs"] > (1 if p.get("rate_from_other_pieces") else 2)
+            rms: Any = p["residual_rms_s"] * 1e6 if checked else "n/a (no redundancy)"
+            mx: Any = p["residual_max_s"] * 1e6 if checked else "n/a"
+            rows.append([name, i, p["n_pairs"], drift, rms, mx,
+                         len(clock.get("rejected", []))])
     parts += ["<h2>Clock fits</h2>", _table(rows, ["stream", "piece", "pairs", "drift ppm",
                                                   "rms us", "max us", "rejected pairs"])]
     nav = al.get("navigation") or {}
@@ -221,14 +278,19 @@ def render_html(rep: dict[str, Any], out: Path) -> str:
         if refl:
             rows = []
             for r in refl:
-                for pol in ("HH", "VV"):
+                for pol in ("HH", "HV", "VH", "VV"):
                     q = r.get(pol)
-                    if q and "error" not in q:
-                        rows.append([r["index"], r["kind"], pol, q["peak_db"],
-                                     q["azimuth_irw_m"], q["range_irw_m"],
-                                     q["azimuth_pslr_db"], q["range_pslr_db"],
-                                     q["azimuth_islr_db"], q["range_islr_db"],
-                                     q["offset_east_m"], q["offset_north_m"]])
+                    if not q:
+                        continue
+                    if "error" in q or "not_applicable" in q:
+                        rows.append([r["index"], r["kind"], pol,
+                                     q.get("not_applicable") or q["error"]] + [""] * 8)
+                        continue
+                    rows.append([r["index"], r["kind"], pol, q["peak_db"],
+                                 q["azimuth_irw_m"], q["range_irw_m"],
+                                 q["azimuth_pslr_db"], q["range_pslr_db"],
+                                 q["azimuth_islr_db"], q["range_islr_db"],
+                                 q["offset_east_m"], q["offset_north_m"]])
             parts += ["<h3>Corner reflectors</h3>", _table(rows, [
                 "#", "kind", "pol", "peak dB", "az width m", "rg width m", "az PSLR dB",
                 "rg PSLR dB", "az ISLR dB", "rg ISLR dB", "east offset m",
@@ -236,11 +298,16 @@ def render_html(rep: dict[str, Any], out: Path) -> str:
     spec = rep.get("spectrometer")
     if spec:
         st = spec["statistics"]
-        rows = [[k, v.get("units", ""), v["valid"], v.get("mean"), v.get("std"),
-                 v.get("median")] for k, v in st.items() if isinstance(v, dict) and "valid" in v]
+        rows = [[k, UNIT_NAMES.get(v.get("units", ""), v.get("units", "")), v["valid"],
+                 v.get("mean"), v.get("std"), v.get("median")]
+                for k, v in st.items() if isinstance(v, dict) and "valid" in v]
+
+        def flags(name: str) -> str:
+            return ", ".join(f"{k} {n}" for k, n in (st.get(name) or {}).items()) or "none"
+
         parts += ["<h2>Spectrometer</h2>", f"<p>L1B {e(spec['l1b'])}; L2 {e(spec['l2'])}; "
-                  f"{st.get('soundings')} soundings; cloud flag {st.get('cloud_flag')}; "
-                  f"quality flag {st.get('quality_flag')}</p>",
+                  f"{st.get('soundings')} soundings. Cloud flag: {e(flags('cloud_flag'))}. "
+                  f"Quality flags (soundings with each set): {e(flags('quality_flag'))}.</p>",
                   _table(rows, ["retrieval", "units", "valid", "mean", "std", "median"])]
     if rep["quicklooks"]:
         parts.append("<h2>Quicklooks</h2>")

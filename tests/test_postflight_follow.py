@@ -49,6 +49,9 @@ def test_live_ingest_sees_every_injected_fault_as_it_arrives(faulted, tmp_path, 
     assert final["crc_errors"] == ref.crc_errors >= h.expected("bit_flip") - 2
     assert final["duplicates"] == ref.duplicates > 0
     assert final["packets_lost"] == ref.packets_lost >= h.expected("drop")
+    # anomalies are counted one per anomaly, as `inspect` counts them: skipped bytes are
+    # in bytes_skipped, not each an anomaly
+    assert final["anomaly_count"] == ref.anomaly_count
     # live: faults were reported while the stream was still playing (real-time pace)
     span = float(h.feed.gps_time[-1] - h.feed.gps_time[0]) / 4.0
     early = [s for t, s in updates if not s["final"] and t < 0.8 * span]

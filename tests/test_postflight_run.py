@@ -92,6 +92,36 @@ def test_reference_run_has_every_product_report_and_log(reference):
     assert summary["steps"]["reused"] == []
 
 
+def test_report_reads_as_a_person_reads_it(reference, demo_dump, tmp_path):
+    """Units as ppm/ppb, flags by their CF meanings, a clock fit without redundancy warned
+    of (the demo's SAR clock: 2 pairs for offset and rate), each reflector measured in the
+    channels where it responds (a 45-degree dihedral in HV and VH, not in HH)."""
+    from postflight.report import write_report
+
+    out, summary = reference
+    for p in out.glob("*"):
+        if p.is_file():
+            shutil.copy(p, tmp_path / p.name)
+    write_report(tmp_path, summary, load_config(None, FAST),
+                 demo_dump / "truth" / "reflectors.csv")
+    rep = json.loads((tmp_path / "report.json").read_text())
+    html = (tmp_path / "report.html").read_text()
+    pieces = rep["alignment"]["clocks"]["sar"]["pieces"]
+    if any(p["n_pairs"] <= 2 for p in pieces):
+        assert any("no redundancy" in w for w in rep["warnings"])
+        assert "n/a (no redundancy)" in html
+    assert "<td>ppm</td>" in html and "<td>ppb</td>" in html and "1e-6" not in html
+    text = html.split("<h2>Spectrometer</h2>")[1].split("</p>")[0]
+    assert "{" not in text and "clear" in text
+    assert "None" not in html
+    kinds = {r["kind"]: r for r in rep["sar"]["reflectors"]}
+    d45 = kinds["dihedral45"]
+    assert "not_applicable" in d45["HH"] and "not_applicable" in d45["VV"]
+    assert "azimuth_irw_m" in d45["HV"] and "azimuth_irw_m" in d45["VH"]
+    tri = kinds["trihedral"]
+    assert "azimuth_irw_m" in tri["HH"] and "not_applicable" in tri["HV"]
+
+
 def test_second_run_reuses_and_a_changed_key_redoes(reference, demo_dump, tmp_path):
     out = tmp_path / "moved"
     shutil.copytree(reference[0], out)  # a moved output folder resumes too
