@@ -281,6 +281,13 @@ def _wkt_ring(wkt: str) -> np.ndarray | None:
     return _ring(pts[:, 0], pts[:, 1])
 
 
+def swath_ring(path: str | os.PathLike[str]) -> np.ndarray | None:
+    """The GSLC's or GCOV's ``boundingPolygon`` as a closed (lon, lat) ring, or None."""
+    with h5py.File(path, "r") as f:
+        poly = f.get(f"{_ROOT}/identification/boundingPolygon")
+        return None if poly is None else _wkt_ring(poly[()].decode())
+
+
 def _swath_and_track(path: Path, product: str, out: Path) -> list[Path]:
     from flightlog.geodesy import ecef_to_geodetic
 

@@ -21,6 +21,7 @@ import h5py
 import numpy as np
 
 from flightlog.provenance import atomic_output, software_version
+from postflight import plots
 
 
 def anomalies(summary: dict[str, Any]) -> list[str]:
@@ -194,6 +195,7 @@ def build_report(out: Path, summary: dict[str, Any], config: Any,
     """The report's content (JSON-ready)."""
     rep: dict[str, Any] = {
         "flight_id": summary.get("flight_id"), "dump": summary.get("dump"),
+        "platform": _platform(summary.get("dump")),
         "software_version": software_version(), "anomalies": summary["anomalies"],
         "warnings": clock_warnings(summary.get("alignment") or {}),
         "alignment": summary.get("alignment"), "inputs": summary.get("inputs"),
@@ -215,6 +217,15 @@ def build_report(out: Path, summary: dict[str, Any], config: Any,
     return rep
 
 
+def _platform(dump: Any) -> str | None:
+    from flightlog.descriptor import load_descriptor
+
+    try:
+        return load_descriptor(Path(dump)).platform if dump else None
+    except (OSError, ValueError):
+        return None
+
+
 def _table(rows: list[list[Any]], head: list[str]) -> str:
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in r) + "</tr>"
@@ -228,12 +239,32 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _header(rep: dict[str, Any], nav: dict[str, np.ndarray] | None) -> str:
+    """Date and UTC times of the navigation, platform, area, software, dump."""
+    from flightlog.cfmeta import iso_utc_second
+
+    rows: list[list[Any]] = []
+    if nav is not None:
+        t0, t1 = iso_utc_second(float(nav["t"][0])), iso_utc_second(float(nav["t"][-1]))
+        rows += [["date (UTC)", t0[:10]], ["navigation from, to (UTC)", f"{t0} to {t1}"],
+                 ["area (lon min, lat min, lon max, lat max; track)",
+                  ", ".join(f"{v:.4f}" for v in (np.nanmin(nav["lon"]), np.nanmin(nav["lat"]),
+                                                 np.nanmax(nav["lon"]),
+                                                 np.nanmax(nav["lat"])))]]
+    rows += [["platform", rep.get("platform") or "not stated in flight.json"],
+             ["software", f"pisar-l3 {rep['software_version']}"],
+             ["dump", rep.get("dump")], ["execution", rep.get("scale_out")]]
+    return "<table class='header'>" + "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in rows) + "</table>"
+
+
 def render_html(rep: dict[str, Any], out: Path) -> str:
     """The report as one self-contained HTML page (quicklooks inlined)."""
     e = html.escape
-    parts = [f"<h1>Flight {e(str(rep['flight_id']))}</h1>",
-             f"<p>dump {e(str(rep['dump']))}; pisar-l3 {e(rep['software_version'])}; "
-             f"{e(str(rep.get('scale_out')))}</p>", "<h2>Anomalies</h2>"]
+    track = plots.navigation(rep["dump"]) if rep.get("dump") else None
+    parts = [f"<h1>Flight {e(str(rep['flight_id']))}</h1>", _header(rep, track),
+             "<h2>Anomalies</h2>"]
     parts.append("<ul>" + "".join(f"<li>{e(a)}</li>" for a in rep["anomalies"]) + "</ul>"
                  if rep["anomalies"] else "<p>none</p>")
     if rep.get("warnings"):
@@ -309,6 +340,13 @@ def render_html(rep: dict[str, Any], out: Path) -> str:
                   f"{st.get('soundings')} soundings. Cloud flag: {e(flags('cloud_flag'))}. "
                   f"Quality flags (soundings with each set): {e(flags('quality_flag'))}.</p>",
                   _table(rows, ["retrieval", "units", "valid", "mean", "std", "median"])]
+    figures = plots.report_figures(rep, track)
+    if figures:
+        parts.append("<h2>Figures</h2>")
+        for title, png in figures:
+            data = base64.b64encode(png).decode()
+            parts.append(f"<figure><img alt='{e(title)}' src='data:image/png;base64,{data}'>"
+                         f"<figcaption>{e(title)}</figcaption></figure>")
     if rep["quicklooks"]:
         parts.append("<h2>Quicklooks</h2>")
         for q in rep["quicklooks"]:

@@ -81,7 +81,10 @@ def test_reference_run_has_every_product_report_and_log(reference):
     assert rep["spectrometer"]["statistics"]["soundings"] > 0
     assert rep["quicklooks"]
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == len(rep["quicklooks"])
+    # the quicklooks and the figures (track map, navigation, retrievals along track)
+    assert html.count("data:image/png;base64,") == len(rep["quicklooks"]) + 3
+    for title in ("Track map", "Navigation", "Retrievals along track"):
+        assert f"<figcaption>{title}</figcaption>" in html
     ny, nx = summary["grid"]["shape"]
     assert f"{ny} x {nx} px at {summary['grid']['spacing_m']} m" in html  # was "None x None"
     assert "src='http" not in html  # self-contained
@@ -114,6 +117,22 @@ def test_report_reads_as_a_person_reads_it(reference, demo_dump, tmp_path):
     text = html.split("<h2>Spectrometer</h2>")[1].split("</p>")[0]
     assert "{" not in text and "clear" in text
     assert "None" not in html
+    # the header: date and UTC times of the navigation, the platform of flight.json, area
+    head = html.split("<h2>")[0]
+    assert "navigation from, to (UTC)" in head and "Gulfstream II" in head
+    assert "area (lon min, lat min, lon max, lat max; track)" in head
+    # every embedded picture decodes and is not blank
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    pics = re.findall(r"src='data:image/png;base64,([^']*)'", html)
+    assert len(pics) >= 5
+    for b64 in pics:
+        img = np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("L"), float)
+        assert min(img.shape) >= 300 and img.std() > 5
     kinds = {r["kind"]: r for r in rep["sar"]["reflectors"]}
     d45 = kinds["dihedral45"]
     assert "not_applicable" in d45["HH"] and "not_applicable" in d45["VV"]
