@@ -141,6 +141,30 @@ def test_report_reads_as_a_person_reads_it(reference, demo_dump, tmp_path):
     assert "azimuth_irw_m" in tri["HH"] and "not_applicable" in tri["HV"]
 
 
+def test_report_renders_in_a_headless_browser(reference, tmp_path):
+    """The demo report as a person sees it: Chromium (Debian's ``chromium`` package)
+    renders it headless to a screenshot with its pictures drawn (a page of text alone is
+    nearly all white). ``scripts/report-screenshot`` does the same by hand."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("no chromium here (apt install chromium)")
+    from PIL import Image
+
+    out, _ = reference
+    shot = tmp_path / "report.png"
+    subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--window-size=1200,6000", f"--screenshot={shot}",
+                    (out / "report.html").resolve().as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    img = np.asarray(Image.open(shot).convert("L"))
+    assert img.shape == (6000, 1200)
+    dark = img < 128
+    # the figures and quicklooks fill a good part of the page: the quicklooks' black
+    # scene alone is more than a tenth of it
+    assert dark.mean() > 0.1
+    assert dark[:1000].any()  # the header and the first sections are drawn
+
+
 def test_second_run_reuses_and_a_changed_key_redoes(reference, demo_dump, tmp_path):
     out = tmp_path / "moved"
     shutil.copytree(reference[0], out)  # a moved output folder resumes too
