@@ -288,6 +288,8 @@ def load_descriptor(dump: str | os.PathLike[str]) -> FlightDescriptor:
         If the file is missing, is not JSON, or any key is missing or out of range.
     """
     path = Path(dump)
+    if not path.exists():
+        raise DescriptorError(f"{path}: no such dump directory or flight descriptor")
     if path.is_dir():
         path = path / DESCRIPTOR_NAME
     if not path.is_file():

@@ -100,8 +100,11 @@ def test_garbage_descriptor(tmp_path, text):
 
 
 def test_no_descriptor(tmp_path):
-    with pytest.raises(DescriptorError, match="no flight descriptor"):
+    with pytest.raises(DescriptorError, match="flight.json: no flight descriptor"):
         load_descriptor(tmp_path)
+    # a dump directory that is not there says so
+    with pytest.raises(DescriptorError, match="gone: no such dump directory"):
+        load_descriptor(tmp_path / "gone")
 
 
 def test_unknown_keys_ignored(tmp_path):

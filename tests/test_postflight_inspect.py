@@ -100,7 +100,7 @@ def test_bit_errors_reported(tmp_path, capsys):
 
 def test_unusable_dumps(tmp_path, capsys, demo_dump):
     assert main(["inspect", str(tmp_path / "nothing")]) == EXIT_UNUSABLE
-    assert "no flight descriptor" in capsys.readouterr().err
+    assert "nothing: no such dump directory" in capsys.readouterr().err
     bad = tmp_path / "bad"
     shutil.copytree(demo_dump, bad)
     (bad / "flight.json").write_text('{"icd_version": "1"}')
